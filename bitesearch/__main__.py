@@ -1,0 +1,3 @@
+from bitesearch.cli import main
+
+main()

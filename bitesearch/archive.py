@@ -1,0 +1,163 @@
+"""The archive on disk: the only module that knows its folder layout.
+
+    ARCHIVE/
+      recordings/
+        data-bites-056/            one folder per edition (its id)
+          source.mp3               the source audio, as ingested
+          edition.json             programme and source metadata
+          transcript.json          words with timestamps; engine, model and settings used
+          talks.json               the split: talks, host/talk/qa blocks, passages
+          clips/01-sam-milsom.mp3  per-talk audio
+      index/                       the Whoosh index, rebuilt from recordings/ by `reindex`
+
+Every file is written to a temporary name beside it and renamed into place, so a crash leaves
+either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from bitesearch.errors import BitesearchError
+from bitesearch.models import Edition, Split, Transcript
+
+ARCHIVE_ENV = "BITESEARCH_ARCHIVE"
+EDITION_FILE = "edition.json"
+TRANSCRIPT_FILE = "transcript.json"
+SPLIT_FILE = "talks.json"
+CLIPS_DIR = "clips"
+
+
+@dataclass(frozen=True)
+class Archive:
+    root: Path
+
+    @classmethod
+    def locate(cls, root: Path | None = None) -> Archive:
+        """The archive named by --archive, else $BITESEARCH_ARCHIVE, else the current folder."""
+        if root is None:
+            env = os.environ.get(ARCHIVE_ENV)
+            root = Path(env) if env else Path.cwd()
+        root = root.expanduser()
+        if root.exists() and not root.is_dir():
+            raise BitesearchError(f"archive {root} is a file, not a folder")
+        return cls(root.resolve())
+
+    @property
+    def recordings(self) -> Path:
+        return self.root / "recordings"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.root / "index"
+
+    def edition_dir(self, edition_id: str) -> Path:
+        return self.recordings / edition_id
+
+    def editions(self) -> list[Edition]:
+        """Every edition with metadata, in edition order (numbered first, then by id)."""
+        found = [e for d in self._edition_dirs() if (e := self.load_edition(d.name)) is not None]
+        return sorted(found, key=lambda e: (e.number is None, e.number or 0, e.id))
+
+    def _edition_dirs(self) -> list[Path]:
+        if not self.recordings.is_dir():
+            return []
+        return [d for d in self.recordings.iterdir() if (d / EDITION_FILE).is_file()]
+
+    def load_edition(self, edition_id: str) -> Edition | None:
+        data = read_json(self.edition_dir(edition_id) / EDITION_FILE)
+        return Edition.from_dict(data) if data else None
+
+    def load_transcript(self, edition_id: str) -> Transcript | None:
+        data = read_json(self.edition_dir(edition_id) / TRANSCRIPT_FILE)
+        return Transcript.from_dict(data) if data else None
+
+    def load_split(self, edition_id: str) -> Split | None:
+        data = read_json(self.edition_dir(edition_id) / SPLIT_FILE)
+        return Split.from_dict(data) if data else None
+
+    def find_by_sha(self, sha256: str) -> Edition | None:
+        return next((e for e in self.editions() if e.source.sha256 == sha256), None)
+
+    def find_edition(self, ref: str) -> Edition:
+        """The edition a user means by a number ("56") or an id ("data-bites-056")."""
+        editions = self.editions()
+        matches = [e for e in editions if e.id == ref]
+        if not matches and ref.strip().lstrip("#").isdigit():
+            matches = [e for e in editions if e.number == int(ref.strip().lstrip("#"))]
+        if len(matches) == 1:
+            return matches[0]
+        known = ", ".join(str(e.number) if e.number is not None else e.id for e in editions)
+        if not matches:
+            hint = f"editions in the archive: {known}" if known else "the archive is empty"
+            raise BitesearchError(f"no edition {ref!r} in {self.root} ({hint})")
+        ids = ", ".join(e.id for e in matches)
+        raise BitesearchError(f"edition {ref!r} is ambiguous: use one of its ids: {ids}")
+
+
+def slugify(text: str, max_length: int = 40) -> str:
+    """A safe file or folder name: lowercase ASCII letters, digits and dashes."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "untitled"
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """The JSON object in path, or None when the file is missing."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BitesearchError(f"{path} is damaged ({exc}); delete it and run ingest again") from None
+    if not isinstance(data, dict):
+        raise BitesearchError(f"{path} is not a bitesearch file")
+    return data
+
+
+@contextmanager
+def atomic_write(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Open a temporary file beside path; on success it replaces path in one rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        encoding = None if "b" in mode else "utf-8"
+        with os.fdopen(fd, mode, encoding=encoding) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    with atomic_write(path) as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=1)
+        handle.write("\n")
+
+
+def copy_file(source: Path, target: Path) -> None:
+    """Copy source to target atomically (a crash never leaves a half copy at target)."""
+    with atomic_write(target, "wb") as out, source.open("rb") as src:
+        shutil.copyfileobj(src, out, length=1 << 20)

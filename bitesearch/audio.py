@@ -1,0 +1,128 @@
+"""Audio in and out: check a file really is audio, hash it, decode it for Whisper, cut clips.
+
+PyAV (which faster-whisper already needs, and which ships its own FFmpeg libraries) probes and
+decodes; the ffmpeg binary from imageio-ffmpeg encodes the clips pydub cuts, so nothing has to be
+installed by hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import warnings
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bitesearch.archive import atomic_write
+from bitesearch.errors import BitesearchError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+WHISPER_RATE = 16_000  # Whisper models take 16 kHz mono
+CLIP_RATE = 44_100  # per-talk clips keep CD-rate mono for listening
+CLIP_BITRATE = "96k"
+CLIP_FADE_MS = 250  # a short fade so a clip does not start or stop with a click
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def probe(path: Path) -> float:
+    """The duration in seconds of the audio in path; BitesearchError when it is not audio."""
+    if not path.exists():
+        raise BitesearchError(f"no such file: {path}")
+    if not path.is_file():
+        raise BitesearchError(f"{path} is not a file")
+    if path.stat().st_size == 0:
+        raise BitesearchError(f"{path} is empty (0 bytes): nothing to transcribe")
+    import av
+
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise BitesearchError(f"{path} has no audio stream")
+            stream = container.streams.audio[0]
+            duration = _declared_duration(container, stream)
+            decoded = _decode_seconds(container, stream, limit=None if duration else 1e9)
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        raise BitesearchError(
+            f"{path} is not an audio or video file ffmpeg can read ({exc.__class__.__name__})"
+        ) from None
+    duration = duration or decoded
+    if duration <= 0 or decoded <= 0:
+        raise BitesearchError(f"{path} holds no audio (zero length)")
+    return duration
+
+
+def _declared_duration(container: object, stream: object) -> float:
+    import av
+
+    if getattr(container, "duration", None):
+        return float(container.duration) / av.time_base  # type: ignore[attr-defined]
+    if getattr(stream, "duration", None) and getattr(stream, "time_base", None):
+        return float(stream.duration * stream.time_base)  # type: ignore[attr-defined]
+    return 0.0
+
+
+def _decode_seconds(container: object, stream: object, limit: float | None) -> float:
+    """Decode up to limit seconds (default: the first few frames) to prove the audio is real."""
+    seconds = 0.0
+    frames = 0
+    for frame in container.decode(stream):  # type: ignore[attr-defined]
+        seconds += frame.samples / float(frame.sample_rate or 1)
+        frames += 1
+        if limit is None and frames >= 8:
+            break
+        if limit is not None and seconds >= limit:
+            break
+    return seconds
+
+
+def decode_for_whisper(path: Path) -> np.ndarray:
+    """The whole recording as 16 kHz mono float32 samples."""
+    from faster_whisper.audio import decode_audio
+
+    return decode_audio(str(path), sampling_rate=WHISPER_RATE)
+
+
+@cache
+def ffmpeg_exe() -> str:
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def cut_clip(source: Path, start: float, end: float, target: Path) -> None:
+    """Cut [start, end) of source into an MP3 clip at target (atomically), with pydub."""
+    with warnings.catch_warnings():  # pydub warns when ffmpeg is not on PATH; we give it one
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from pydub import AudioSegment
+
+    AudioSegment.converter = ffmpeg_exe()
+    raw = _decode_span(source, start, end)
+    clip = AudioSegment(data=raw, sample_width=2, frame_rate=CLIP_RATE, channels=1)
+    clip = clip.fade_in(CLIP_FADE_MS).fade_out(CLIP_FADE_MS)
+    with atomic_write(target, "wb") as out:
+        clip.export(out, format="mp3", bitrate=CLIP_BITRATE)
+
+
+def _decode_span(source: Path, start: float, end: float) -> bytes:
+    """16-bit mono PCM of [start, end) of source; ffmpeg seeks, so long files stay cheap."""
+    command = [
+        ffmpeg_exe(), "-nostdin", "-v", "error",
+        "-ss", f"{start:.3f}", "-t", f"{max(end - start, 0.01):.3f}", "-i", str(source),
+        "-vn", "-ac", "1", "-ar", str(CLIP_RATE), "-f", "s16le", "-",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, check=False)
+    if result.returncode != 0:
+        message = result.stderr.decode(errors="replace").strip().splitlines()
+        raise BitesearchError(f"could not cut a clip from {source}: {message[-1:]}")
+    return result.stdout

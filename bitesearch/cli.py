@@ -1,0 +1,232 @@
+"""The command line: parse options, call the library, render as text or JSON.
+
+Heavy modules (faster-whisper, whoosh, pydub) are imported inside the commands that need them,
+so `bitesearch --help` stays quick.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from bitesearch import __version__
+from bitesearch.archive import ARCHIVE_ENV, Archive
+from bitesearch.errors import BitesearchError, UsageError
+
+app = typer.Typer(
+    help="Turn the recordings of a talk series into a searchable, citable archive.\n\n"
+    "Example: bitesearch ingest edition.mp3 --programme programme.toml && "
+    'bitesearch query "open data"',
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _stdout() -> Any:
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    if not console.is_terminal:  # piped or captured: wide enough that tables do not fold
+        console.width = max(console.width, 120)
+    return console
+
+
+def errors_to_exit(func: F) -> F:
+    """The one error boundary: a BitesearchError becomes one line on stderr and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except BitesearchError as exc:
+            _stderr().print(f"Error: {exc}", markup=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            _stderr().print("Interrupted: run the same command again to finish.", markup=False)
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"bitesearch {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    archive: Annotated[
+        Path | None,
+        typer.Option(
+            "--archive",
+            envvar=ARCHIVE_ENV,
+            help="The archive folder (holding recordings/ and index/). Default: the current folder.",
+            show_default=False,
+        ),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Turn the recordings of a talk series into a searchable, citable archive."""
+    ctx.obj = archive
+
+
+def _archive(ctx: typer.Context, must_exist: bool = True) -> Archive:
+    archive = Archive.locate(ctx.obj)
+    if must_exist and not archive.root.is_dir():
+        raise BitesearchError(f"no archive at {archive.root}: run `bitesearch ingest FILE` first")
+    return archive
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+@errors_to_exit
+def ingest(
+    ctx: typer.Context,
+    sources: Annotated[list[Path], typer.Argument(help="Recordings to ingest (audio or video files).", show_default=False)],
+    programme: Annotated[Path | None, typer.Option("--programme", "-p", help="The edition's programme file (TOML).")] = None,
+    model: Annotated[str, typer.Option(help="Whisper model: tiny.en (bundled), a model folder, or a model name.")] = "tiny.en",
+    beam_size: Annotated[int, typer.Option(help="Beam size for decoding (1 is greedy, fastest).")] = 5,
+    replace: Annotated[bool, typer.Option(help="Replace an edition ingested from a different recording.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Transcribe recordings, split them into talks, cut per-talk clips and index them.
+
+    Running it again on the same recording does no work twice; a run that was interrupted
+    is finished.
+
+    Example: bitesearch ingest recordings/sample/edition.mp3 --programme recordings/sample/programme.toml
+    """
+    from bitesearch.ingest import IngestOptions
+    from bitesearch.render import ingest_all
+    from bitesearch.transcribe import TranscribeOptions, resolve_model
+
+    if programme is not None and len(sources) > 1:
+        raise UsageError("--programme describes one edition: ingest one recording with it at a time")
+    if beam_size < 1:
+        raise UsageError("--beam-size must be 1 or more")
+    resolve_model(model)  # an unknown model is an error before any work starts
+    options = IngestOptions(TranscribeOptions(model=model, beam_size=beam_size), programme, replace)
+    reports, failures = ingest_all(_archive(ctx, must_exist=False), sources, options, quiet or json_output)
+    if json_output:
+        _print_json([r.to_dict() for r in reports])
+    else:
+        from bitesearch.render import ingest_table
+
+        _stdout().print(ingest_table(reports))
+    if failures:
+        for source, message in failures:
+            _stderr().print(f"Error: {source}: {message}", markup=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+@errors_to_exit
+def query(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="What to look for.", show_default=False)],
+    limit: Annotated[int, typer.Option("--limit", "-n", help="How many talks to show.")] = 10,
+    speaker: Annotated[str | None, typer.Option(help="Only talks by this speaker (any part of the name).")] = None,
+    edition: Annotated[str | None, typer.Option(help="Only this edition (number or id).")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
+) -> None:
+    """Find talks by topic across every edition, best first, with the moment to play.
+
+    The query language is Whoosh's: words, "exact phrases", AND / OR / NOT, prefix data*,
+    fields title: and speaker:.
+
+    Example: bitesearch query "open data" --limit 5
+    """
+    from bitesearch.search import QueryOptions, plain_snippet, search
+
+    result = search(_archive(ctx), text, QueryOptions(limit, speaker, edition))
+    for note in result.notes:
+        _stderr().print(f"Note: {note}", markup=False)
+    if json_output:
+        _print_json([h.to_dict() | {"snippet": plain_snippet(h.snippet)} for h in result.hits])
+        return
+    from bitesearch.render import hits_view
+
+    _stdout().print(hits_view(result))
+
+
+@app.command()
+@errors_to_exit
+def talks(
+    ctx: typer.Context,
+    edition: Annotated[str | None, typer.Option(help="Only this edition (number or id).")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the talks as JSON.")] = False,
+) -> None:
+    """List the archive's editions and talks: speakers, titles, start, questions and end.
+
+    Example: bitesearch talks --edition 56
+    """
+    from bitesearch.render import talk_rows, talks_tables
+
+    archive = _archive(ctx)
+    editions = [archive.find_edition(edition)] if edition else archive.editions()
+    rows = talk_rows(archive, editions)
+    if json_output:
+        _print_json(rows)
+    elif not rows:
+        _stderr().print("The archive has no talks yet: run `bitesearch ingest FILE`.")
+    else:
+        _stdout().print(talks_tables(rows))
+
+
+@app.command()
+@errors_to_exit
+def export(
+    ctx: typer.Context,
+    edition: Annotated[str | None, typer.Option(help="The edition to export (number or id).")] = None,
+    talk: Annotated[str | None, typer.Option(help="Only this talk (its id, e.g. data-bites-056/2).")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="md, txt, srt, vtt or json.")] = "md",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+) -> None:
+    """Write an edition's (or a talk's) transcript for a write-up.
+
+    Example: bitesearch export --edition 56 --format md -o data-bites-56.md
+    """
+    from bitesearch.export import load_export, write_export
+
+    doc = load_export(_archive(ctx), edition, talk)
+    write_export(doc, format, output)
+
+
+@app.command()
+@errors_to_exit
+def reindex(ctx: typer.Context) -> None:
+    """Rebuild the search index from recordings/ (safe to run at any time).
+
+    Example: bitesearch --archive ~/databites reindex
+    """
+    from bitesearch.index import reindex as rebuild
+
+    archive = _archive(ctx)
+    count = rebuild(archive)
+    _stderr().print(f"Indexed {count} passages from {len(archive.editions())} editions.")
+
+
+def main() -> None:
+    app()

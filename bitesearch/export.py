@@ -1,0 +1,226 @@
+"""Transcripts for write-ups: small writer classes looked up by format name.
+
+Each writer has `write(doc, file)`, so tests write to `io.StringIO`. Times are those of the
+edition's recording, so a quote's `[hh:mm:ss]` finds the moment in the published recording.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar, TextIO
+
+from pathlib import Path
+
+from bitesearch.archive import Archive, atomic_write
+from bitesearch.errors import BitesearchError, UsageError
+from bitesearch.models import SCHEMA_VERSION, Edition, Passage, Segment, Split, Talk, Transcript
+from bitesearch.timecode import hms, subtitle_time
+
+CUE_MAX_SECONDS = 7.0  # subtitle cues longer than this are cut at a word
+CUE_MAX_CHARS = 84  # two lines of 42 characters
+
+
+@dataclass
+class ExportDoc:
+    """What to export: an edition, or just some of its talks (`slots`)."""
+
+    edition: Edition
+    split: Split
+    transcript: Transcript
+    slots: list[int] | None = None  # None: the whole edition
+
+    def talks(self) -> list[Talk]:
+        return [t for t in self.split.talks if self.slots is None or t.slot in self.slots]
+
+    def passages(self) -> list[Passage]:
+        if self.slots is None:
+            return self.split.passages
+        return [p for p in self.split.passages if p.slot in self.slots and p.kind != "host"]
+
+    def speakers_of(self, passage: Passage) -> list[str]:
+        if passage.kind == "host":
+            return [self.edition.programme.host or "host"]
+        talk = next((t for t in self.split.talks if t.slot == passage.slot), None)
+        return talk.speakers if talk else []
+
+    def segments(self) -> list[Segment]:
+        spans = [(p.start, p.end) for p in self.passages()]
+        return [s for s in self.transcript.segments if any(_overlaps(s, a, b) for a, b in spans)]
+
+
+def _overlaps(segment: Segment, start: float, end: float) -> bool:
+    middle = (segment.start + segment.end) / 2
+    return start - 0.05 <= middle <= end + 0.05
+
+
+class WriteMarkdown:
+    extension = "md"
+
+    def write(self, doc: ExportDoc, out: TextIO) -> None:
+        p = doc.edition.programme
+        out.write(f"# {p.title or doc.edition.label}\n\n")
+        facts = [doc.edition.label, p.date, p.venue, f"hosted by {p.host}" if p.host else ""]
+        out.write("*" + " · ".join(f for f in facts if f) + "*\n")
+        talks = {t.slot: t for t in doc.talks()}
+        current: tuple[int, bool] | None = None
+        for passage in doc.passages():
+            place = (passage.slot, passage.kind == "qa")
+            if place != current:
+                out.write(self._heading(doc, talks, passage, current))
+                current = place
+            who = f"**{doc.speakers_of(passage)[0]} (host):** " if passage.kind == "host" else ""
+            out.write(f"\n[{hms(passage.start)}] {who}{passage.text}\n")
+
+    def _heading(
+        self, doc: ExportDoc, talks: dict[int, Talk], passage: Passage, current: tuple[int, bool] | None
+    ) -> str:
+        talk = talks.get(passage.slot)
+        if passage.kind == "qa":
+            return "\n### Questions\n"
+        if current is not None and current[0] == passage.slot:
+            return ""
+        if talk is None:
+            return "\n## Opening\n" if current is None else "\n## Closing\n"
+        lines = [f"\n## {talk.slot}. {talk.title or 'Untitled talk'}\n"]
+        people = [
+            f"{name} ({org})" if org else name
+            for name, org in zip(talk.speakers, talk.affiliations + [""] * 9, strict=False)
+        ]
+        if people:
+            lines.append("\n" + " and ".join(f"**{p}**" for p in people) + "\n")
+        if talk.estimated:
+            lines.append(f"\n*Start estimated (confidence {talk.confidence:.0%}).*\n")
+        return "".join(lines)
+
+
+class WriteText:
+    extension = "txt"
+
+    def write(self, doc: ExportDoc, out: TextIO) -> None:
+        out.write(f"{doc.edition.programme.title or doc.edition.label}\n")
+        talks = {t.slot: t for t in doc.talks()}
+        last_slot = -1
+        for passage in doc.passages():
+            talk = talks.get(passage.slot)
+            if passage.slot != last_slot and talk is not None and passage.kind != "host":
+                names = " and ".join(talk.speakers)
+                out.write(f"\nTalk {talk.slot}: {talk.title} ({names})\n")
+                last_slot = passage.slot
+            who = ", ".join(doc.speakers_of(passage))
+            label = {"host": "host", "talk": who, "qa": "questions"}[passage.kind]
+            out.write(f"[{hms(passage.start)}] ({label}) {passage.text}\n")
+
+
+class SubtitleWriter:
+    extension: ClassVar[str] = ""
+    decimal: ClassVar[str] = ","
+
+    def cues(self, doc: ExportDoc) -> list[tuple[float, float, str]]:
+        return [cue for s in doc.segments() for cue in split_cue(s)]
+
+    def stamp(self, start: float, end: float) -> str:
+        return f"{subtitle_time(start, self.decimal)} --> {subtitle_time(end, self.decimal)}"
+
+
+class WriteSRT(SubtitleWriter):
+    extension = "srt"
+
+    def write(self, doc: ExportDoc, out: TextIO) -> None:
+        for n, (start, end, text) in enumerate(self.cues(doc), start=1):
+            out.write(f"{n}\n{self.stamp(start, end)}\n{text}\n\n")
+
+
+class WriteVTT(SubtitleWriter):
+    extension = "vtt"
+    decimal = "."
+
+    def write(self, doc: ExportDoc, out: TextIO) -> None:
+        out.write("WEBVTT\n\n")
+        for start, end, text in self.cues(doc):
+            out.write(f"{self.stamp(start, end)}\n{text}\n\n")
+
+
+def split_cue(segment: Segment) -> list[tuple[float, float, str]]:
+    """A segment as subtitle cues of at most CUE_MAX_SECONDS and CUE_MAX_CHARS, cut at words."""
+    if not segment.words:
+        return [(segment.start, segment.end, segment.text)]
+    cues: list[tuple[float, float, str]] = []
+    words: list[Any] = []
+    for word in segment.words:
+        text = "".join(w.text for w in [*words, word]).strip()
+        if words and (word.end - words[0].start > CUE_MAX_SECONDS or len(text) > CUE_MAX_CHARS):
+            cues.append((words[0].start, words[-1].end, "".join(w.text for w in words).strip()))
+            words = []
+        words.append(word)
+    cues.append((words[0].start, words[-1].end, "".join(w.text for w in words).strip()))
+    return cues
+
+
+class WriteJSON:
+    extension = "json"
+
+    def write(self, doc: ExportDoc, out: TextIO) -> None:
+        data = {
+            "schema": SCHEMA_VERSION,
+            "edition": {"id": doc.edition.id, **asdict(doc.edition.programme), "talks": None},
+            "transcript": {"engine": doc.transcript.engine, "model": doc.transcript.model},
+            "talks": [asdict(t) | {"talk_id": t.talk_id(doc.edition.id)} for t in doc.talks()],
+            "passages": [
+                asdict(p) | {"speakers": doc.speakers_of(p)} for p in doc.passages()
+            ],
+        }
+        del data["edition"]["talks"]  # type: ignore[attr-defined]
+        json.dump(data, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+
+
+WRITERS: dict[str, type[WriteMarkdown | WriteText | WriteSRT | WriteVTT | WriteJSON]] = {
+    "md": WriteMarkdown,
+    "txt": WriteText,
+    "srt": WriteSRT,
+    "vtt": WriteVTT,
+    "json": WriteJSON,
+}
+
+
+def get_writer(name: str) -> WriteMarkdown | WriteText | WriteSRT | WriteVTT | WriteJSON:
+    aliases = {"markdown": "md", "text": "txt", "webvtt": "vtt"}
+    key = aliases.get(name.lower(), name.lower())
+    if key not in WRITERS:
+        raise UsageError(f"unknown export format {name!r}: choose from {', '.join(WRITERS)}")
+    return WRITERS[key]()
+
+
+def load_export(archive: Archive, edition_ref: str | None, talk_ref: str | None) -> ExportDoc:
+    """The edition (or one talk of it) to export, from what the archive holds."""
+    if talk_ref:
+        edition_part, _, slot_part = talk_ref.rpartition("/")
+        if not edition_part or not slot_part.isdigit():
+            raise UsageError(f"not a talk id: {talk_ref!r} (talk ids look like data-bites-056/2)")
+        edition_ref = edition_ref or edition_part
+    if not edition_ref:
+        raise UsageError("say what to export: --edition 56 or --talk data-bites-056/2")
+    edition = archive.find_edition(edition_ref)
+    split = archive.load_split(edition.id)
+    transcript = archive.load_transcript(edition.id)
+    if split is None or transcript is None:
+        raise BitesearchError(f"edition {edition.id} is not fully ingested: run ingest again")
+    slots = None
+    if talk_ref:
+        slot = int(talk_ref.rpartition("/")[2])
+        if slot not in {t.slot for t in split.talks}:
+            raise BitesearchError(f"edition {edition.id} has no talk {slot}")
+        slots = [slot]
+    return ExportDoc(edition, split, transcript, slots)
+
+
+def write_export(doc: ExportDoc, format_name: str, output: Path | None) -> None:
+    """Write doc as format_name to output (atomically) or to stdout."""
+    writer = get_writer(format_name)
+    if output is None:
+        writer.write(doc, sys.stdout)
+        return
+    with atomic_write(output) as handle:
+        writer.write(doc, handle)

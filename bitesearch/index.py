@@ -1,0 +1,175 @@
+"""The Whoosh index of passages: one document a passage, rebuilt at will from recordings/.
+
+Each edition's documents are replaced in one writer commit (delete by edition, add), so
+re-ingesting never duplicates a talk and a crash leaves the last committed state.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bitesearch.archive import Archive
+from bitesearch.errors import BitesearchError
+from bitesearch.models import Edition, Split
+
+if TYPE_CHECKING:
+    from whoosh.index import Index
+
+INDEX_NAME = "passages"
+HOST_BOOST = 0.5  # host passages (intros, news) rank below the talks they introduce
+# Whoosh's English stop list minus nothing we need: two-letter topics ("AI", "BI") are kept
+# because the stemming analyser's minimum token length is 2.
+MIN_TOKEN = 2
+HOST_TITLE = "Host: opening, news and closing"
+
+
+def schema() -> Any:
+    from whoosh.analysis import StemmingAnalyzer
+    from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+
+    stem = StemmingAnalyzer(minsize=MIN_TOKEN)
+    return Schema(
+        passage_id=ID(stored=True, unique=True),
+        edition_id=ID(stored=True),
+        edition=NUMERIC(int, stored=True),
+        edition_label=STORED,
+        series=ID(stored=True),
+        date=ID(stored=True),
+        talk=NUMERIC(int, stored=True),
+        talk_id=ID(stored=True),
+        speakers=KEYWORD(stored=True, commas=True, lowercase=True),
+        speaker=TEXT(analyzer=stem),  # the speakers' names, searchable as words
+        title=TEXT(stored=True, analyzer=stem, field_boost=1.5),
+        kind=ID(stored=True),
+        start=NUMERIC(float, stored=True),
+        end=NUMERIC(float, stored=True),
+        text=TEXT(stored=True, analyzer=stem),
+        source=STORED,
+        split_key=ID(stored=True),
+    )
+
+
+def open_index(archive: Archive, create: bool = False) -> Index:
+    """The archive's index; created when asked, else a clear error if there is none."""
+    from whoosh import index
+
+    folder = archive.index_dir
+    if index.exists_in(str(folder), indexname=INDEX_NAME):
+        return index.open_dir(str(folder), indexname=INDEX_NAME)
+    if not create:
+        raise BitesearchError(
+            f"no index in {archive.root}: run `bitesearch ingest FILE` first "
+            "(or `bitesearch reindex` if recordings/ is already there)"
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    return index.create_in(str(folder), schema(), indexname=INDEX_NAME)
+
+
+def documents(archive: Archive, edition: Edition, split: Split) -> list[dict[str, Any]]:
+    """The index documents for an edition's passages."""
+    talks = {t.slot: t for t in split.talks}
+    folder = archive.edition_dir(edition.id).relative_to(archive.root)
+    docs = []
+    for n, p in enumerate(split.passages):
+        talk = talks.get(p.slot)
+        speakers = talk.speakers if talk and p.kind != "host" else [edition.programme.host or "host"]
+        doc: dict[str, Any] = {
+            "passage_id": f"{edition.id}/{n}",
+            "edition_id": edition.id,
+            "edition_label": edition.label,
+            "series": edition.programme.series,
+            "date": edition.programme.date,
+            "talk": p.slot,
+            "talk_id": f"{edition.id}/{p.slot}",
+            "speakers": ",".join(speakers),
+            "speaker": " ".join(speakers),
+            "title": talk.title if talk else HOST_TITLE,
+            "kind": p.kind,
+            "start": p.start,
+            "end": p.end,
+            "text": p.text,
+            "source": json.dumps(_source(edition, folder)),
+            "split_key": split.key,
+        }
+        if edition.number is not None:
+            doc["edition"] = edition.number
+        if p.kind == "host":
+            doc["_boost"] = HOST_BOOST
+        docs.append(doc)
+    return docs
+
+
+def _source(edition: Edition, folder: Path) -> dict[str, str]:
+    """Where to play the edition: its published recording, else its file (relative to the
+    archive, so a moved archive needs no reindex)."""
+    return {"recording": edition.programme.recording, "file": str(folder / edition.source.file)}
+
+
+def indexed_key(archive: Archive, edition_id: str) -> str | None:
+    """The split key the index holds for an edition (None when it holds none)."""
+    from whoosh import index
+
+    if not index.exists_in(str(archive.index_dir), indexname=INDEX_NAME):
+        return None
+    with open_index(archive).searcher() as searcher:
+        doc = searcher.document(edition_id=edition_id)
+    return doc.get("split_key") if doc else None
+
+
+def index_edition(archive: Archive, edition: Edition, split: Split) -> int:
+    """Replace an edition's documents in the index; returns how many passages it now has."""
+    docs = documents(archive, edition, split)
+    writer = open_index(archive, create=True).writer()
+    try:
+        writer.delete_by_term("edition_id", edition.id)
+        for doc in docs:
+            writer.add_document(**doc)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+    return len(docs)
+
+
+def remove_edition(archive: Archive, edition_id: str) -> None:
+    writer = open_index(archive, create=True).writer()
+    writer.delete_by_term("edition_id", edition_id)
+    writer.commit()
+
+
+def reindex(archive: Archive, on_edition: Callable[[Edition], None] | None = None) -> int:
+    """Rebuild the whole index from recordings/ into a new folder, then swap it in."""
+    from whoosh import index
+
+    editions = [(e, s) for e in archive.editions() if (s := archive.load_split(e.id))]
+    building = archive.root / ".index.building"
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    writer = index.create_in(str(building), schema(), indexname=INDEX_NAME).writer()
+    count = 0
+    for edition, split in editions:
+        for doc in documents(archive, edition, split):
+            writer.add_document(**doc)
+            count += 1
+        if on_edition:
+            on_edition(edition)
+    writer.commit()
+    _swap_in(building, archive.index_dir)
+    return count
+
+
+def _swap_in(building: Path, target: Path) -> None:
+    """Replace the index folder in two renames, carrying over files that are not Whoosh's."""
+    old = target.with_name(".index.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        for extra in target.iterdir():
+            if not extra.name.lstrip("_").startswith(INDEX_NAME) and extra.is_file():
+                shutil.copy2(extra, building / extra.name)
+        target.rename(old)
+    building.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

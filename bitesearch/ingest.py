@@ -1,0 +1,227 @@
+"""Ingest a recording: copy, transcribe, split, cut clips, index; each stage kept on disk.
+
+Every stage's result is written atomically into the edition folder with the key of what it
+was made from, so running `ingest` again skips what is done, finishes what a crash or kill
+interrupted, and redoes only what a changed programme or model invalidates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from bitesearch import index, passages, segment
+from bitesearch.archive import CLIPS_DIR, EDITION_FILE, SPLIT_FILE, TRANSCRIPT_FILE, Archive, slugify
+from bitesearch.archive import copy_file, write_json
+from bitesearch.audio import cut_clip, decode_for_whisper, probe, sha256_file
+from bitesearch.errors import BitesearchError
+from bitesearch.models import Edition, Programme, Source, Split, Transcript
+from bitesearch.programme import load_programme
+from bitesearch.transcribe import TranscribeOptions, transcribe, transcript_key
+
+SPLIT_VERSION = 1  # bump when the split rules change, so old splits are redone
+Progress = Callable[[str, float, float], None]  # (stage, done, total) in audio seconds
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
+    programme: Path | None = None
+    replace: bool = False  # replace an edition that came from another recording
+
+
+@dataclass
+class IngestReport:
+    source: str
+    edition_id: str
+    edition: int | None
+    duration: float
+    talks: int
+    passages: int
+    method: str
+    status: str  # "ingested", "updated" or "up to date"
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class _Run:
+    """One ingest in progress: where it writes and how long each stage took."""
+
+    archive: Archive
+    edition: Edition
+    progress: Progress | None
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def folder(self) -> Path:
+        return self.archive.edition_dir(self.edition.id)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        began = time.perf_counter()
+        yield
+        self.stages[name] = round(self.stages.get(name, 0.0) + time.perf_counter() - began, 3)
+
+
+def ingest(
+    archive: Archive, source: Path, options: IngestOptions, progress: Progress | None = None
+) -> IngestReport:
+    """Ingest one recording; every check on the input happens before anything is written."""
+    programme = load_programme(options.programme) if options.programme else None
+    duration = probe(source)
+    began = time.perf_counter()
+    sha = sha256_file(source)
+    edition = _plan(archive, source, sha, duration, programme, options.replace)
+    run = _Run(archive, edition, progress, {"download": round(time.perf_counter() - began, 3)})
+    return _execute(run, source, options.transcribe)
+
+
+def _plan(
+    archive: Archive,
+    source: Path,
+    sha: str,
+    duration: float,
+    programme: Programme | None,
+    replace: bool,
+) -> Edition:
+    """The edition this source becomes; moves or replaces folders only once all checks pass."""
+    known = archive.find_by_sha(sha)
+    programme = programme or (known.programme if known else Programme())
+    edition_id = edition_id_for(programme, source, sha)
+    taken = archive.load_edition(edition_id)
+    if taken and taken.source.sha256 != sha:
+        if not replace:
+            raise BitesearchError(
+                f"edition {edition_id} is already in the archive from another recording "
+                f"({taken.source.name}); pass --replace to replace it"
+            )
+        _remove(archive, edition_id)
+    if known and known.id != edition_id:  # the same audio under a new programme: keep its work
+        index.remove_edition(archive, known.id) if archive.index_dir.exists() else None
+        archive.edition_dir(known.id).rename(archive.edition_dir(edition_id))
+    suffix = source.suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,5}", source.suffix.lower()) else ""
+    info = Source(str(source), sha, source.stat().st_size, round(duration, 3), f"source{suffix}")
+    return Edition(id=edition_id, programme=programme, source=info)
+
+
+def _remove(archive: Archive, edition_id: str) -> None:
+    if archive.index_dir.exists():
+        index.remove_edition(archive, edition_id)
+    shutil.rmtree(archive.edition_dir(edition_id))
+
+
+def edition_id_for(programme: Programme, source: Path, sha: str) -> str:
+    """'data-bites-056' from a programme; else a slug of the file name and its hash."""
+    if programme.edition is not None:
+        return f"{slugify(programme.series or 'edition', 30)}-{programme.edition:03d}"
+    base = programme.series or programme.title or source.stem
+    return f"{slugify(base, 30)}-{sha[:8]}"
+
+
+def _execute(run: _Run, source: Path, options: TranscribeOptions) -> IngestReport:
+    fresh = not (run.folder / EDITION_FILE).exists()
+    for stale in run.folder.glob("**/.*.tmp"):  # half-written files of a killed run
+        stale.unlink()
+    did: list[bool] = []
+    with run.stage("download"):
+        did.append(_store_source(run, source))
+    with run.stage("transcribe"):
+        transcript, changed = _transcript(run, options)
+        did.append(changed)
+    with run.stage("segment"):
+        split, changed = _split(run, transcript)
+        did.append(changed)
+    with run.stage("clips"):
+        did.append(_clips(run, split))
+    with run.stage("index"):
+        did.append(_index(run, split))
+    status = "ingested" if fresh else ("updated" if any(did) else "up to date")
+    return IngestReport(
+        source=str(source),
+        edition_id=run.edition.id,
+        edition=run.edition.number,
+        duration=run.edition.source.duration,
+        talks=len(split.talks),
+        passages=len(split.passages),
+        method=split.method,
+        status=status,
+        stages=run.stages,
+    )
+
+
+def _store_source(run: _Run, source: Path) -> bool:
+    target = run.folder / run.edition.source.file
+    copied = False
+    if not target.exists():
+        copy_file(source, target)
+        copied = True
+    current = run.archive.load_edition(run.edition.id)
+    if current is None or current.to_dict() != run.edition.to_dict():
+        write_json(run.folder / EDITION_FILE, run.edition.to_dict())
+        return True
+    return copied
+
+
+def _transcript(run: _Run, options: TranscribeOptions) -> tuple[Transcript, bool]:
+    key = transcript_key(run.edition.source.sha256, options)
+    existing = run.archive.load_transcript(run.edition.id)
+    if existing and existing.key == key:
+        return existing, False
+    audio = decode_for_whisper(run.folder / run.edition.source.file)
+    total = run.edition.source.duration
+
+    def report(done: float) -> None:
+        if run.progress:
+            run.progress("transcribe", done, total)
+
+    result = transcribe(audio, options, key=key, on_progress=report)
+    write_json(run.folder / TRANSCRIPT_FILE, result.to_dict())
+    return result, True
+
+
+def split_key(transcript: Transcript, programme: Programme) -> str:
+    payload = json.dumps([SPLIT_VERSION, transcript.key, asdict(programme)], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _split(run: _Run, transcript: Transcript) -> tuple[Split, bool]:
+    key = split_key(transcript, run.edition.programme)
+    existing = run.archive.load_split(run.edition.id)
+    if existing and existing.key == key:
+        return existing, False
+    programme = run.edition.programme if run.edition.programme.talks else None
+    split = segment.split_edition(transcript, programme)
+    split.passages = passages.build(segment.sentences(transcript), split.blocks)
+    split.key = key
+    for talk in split.talks:
+        talk.clip = f"{CLIPS_DIR}/{talk.slot:02d}-{slugify('-'.join(talk.speakers) or 'talk')}.mp3"
+    shutil.rmtree(run.folder / CLIPS_DIR, ignore_errors=True)  # clips of an old split are stale
+    write_json(run.folder / SPLIT_FILE, split.to_dict())
+    return split, True
+
+
+def _clips(run: _Run, split: Split) -> bool:
+    made = False
+    for talk in split.talks:
+        target = run.folder / talk.clip
+        if not target.exists():
+            cut_clip(run.folder / run.edition.source.file, talk.start, talk.end, target)
+            made = True
+    return made
+
+
+def _index(run: _Run, split: Split) -> bool:
+    if index.indexed_key(run.archive, run.edition.id) == split.key:
+        return False
+    index.index_edition(run.archive, run.edition, split)
+    return True

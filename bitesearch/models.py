@@ -1,0 +1,231 @@
+"""The data model: what an archive holds, as dataclasses that round-trip through JSON.
+
+Every JSON file an archive writes carries ``"schema": SCHEMA_VERSION`` so a later release can
+read (or migrate) what an earlier one wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = 1
+
+Kind = Literal["host", "talk", "qa"]
+
+
+@dataclass
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float = 1.0
+
+
+@dataclass
+class Segment:
+    """One decoded Whisper segment, with its words."""
+
+    start: float
+    end: float
+    text: str
+    words: list[Word] = field(default_factory=list)
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Segment:
+        words = [Word(**w) for w in data.get("words", [])]
+        return cls(**{**data, "words": words})
+
+
+@dataclass
+class Transcript:
+    """A recording's transcript and how it was made (engine, model, settings)."""
+
+    engine: str
+    model: str
+    settings: dict[str, Any]
+    language: str
+    duration: float
+    segments: list[Segment]
+    key: str = ""  # the cache key: source hash + engine + model + settings
+    schema: int = SCHEMA_VERSION
+
+    def words(self) -> list[Word]:
+        return [w for s in self.segments for w in s.words]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Transcript:
+        segments = [Segment.from_dict(s) for s in data.get("segments", [])]
+        return cls(**{**data, "segments": segments})
+
+
+@dataclass
+class ProgrammeTalk:
+    speakers: list[str]
+    title: str = ""
+    affiliations: list[str] = field(default_factory=list)
+    start: float | None = None
+    end: float | None = None
+
+
+@dataclass
+class Programme:
+    """What a programme file says about an edition: its metadata and its talks in order."""
+
+    series: str = ""
+    edition: int | None = None
+    title: str = ""
+    date: str = ""
+    venue: str = ""
+    host: str = ""
+    recording: str = ""
+    talks: list[ProgrammeTalk] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Programme:
+        talks = [ProgrammeTalk(**t) for t in data.get("talks", [])]
+        return cls(**{**data, "talks": talks})
+
+
+@dataclass
+class Source:
+    """Where an edition's audio came from and what it is."""
+
+    name: str  # the original file name or URL
+    sha256: str
+    size: int
+    duration: float
+    file: str  # the copy inside the edition folder, relative to it
+
+
+@dataclass
+class Edition:
+    """An ingested edition: its id (the folder name), programme and source."""
+
+    id: str
+    programme: Programme
+    source: Source
+    schema: int = SCHEMA_VERSION
+
+    @property
+    def number(self) -> int | None:
+        return self.programme.edition
+
+    @property
+    def label(self) -> str:
+        """How people name the edition: 'Data Bites #56', or the file name without one."""
+        p = self.programme
+        if p.edition is not None:
+            return f"{p.series or 'Edition'} #{p.edition}"
+        return p.title or self.id
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Edition:
+        return cls(
+            id=data["id"],
+            programme=Programme.from_dict(data["programme"]),
+            source=Source(**data["source"]),
+            schema=data.get("schema", SCHEMA_VERSION),
+        )
+
+
+@dataclass
+class Block:
+    """A stretch of the recording: the host, a talk, or its questions."""
+
+    kind: Kind
+    slot: int  # 0 for the host's opening and closing, else the talk's 1-based slot
+    start: float
+    end: float
+
+
+@dataclass
+class Talk:
+    """One speaker slot: who, what, and where it sits in the recording."""
+
+    slot: int
+    title: str
+    speakers: list[str]
+    affiliations: list[str]
+    start: float
+    end: float
+    qa_start: float | None = None
+    estimated: bool = False
+    confidence: float = 1.0
+    clip: str = ""  # the per-talk audio, relative to the edition folder
+
+    def talk_id(self, edition_id: str) -> str:
+        return f"{edition_id}/{self.slot}"
+
+
+@dataclass
+class Passage:
+    """A searchable stretch of speech (about 30 to 60 s, cut at sentence ends)."""
+
+    slot: int
+    kind: Kind
+    start: float
+    end: float
+    text: str
+
+
+@dataclass
+class Split:
+    """An edition cut into talks, host blocks and passages, and how the cut was made."""
+
+    method: str  # "programme-times", "text-anchors" or "whole-recording"
+    talks: list[Talk]
+    blocks: list[Block]
+    passages: list[Passage]
+    key: str = ""
+    schema: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Split:
+        return cls(
+            method=data["method"],
+            talks=[Talk(**t) for t in data["talks"]],
+            blocks=[Block(**b) for b in data["blocks"]],
+            passages=[Passage(**p) for p in data["passages"]],
+            key=data.get("key", ""),
+            schema=data.get("schema", SCHEMA_VERSION),
+        )
+
+
+@dataclass
+class Hit:
+    """A talk that matches a query, with its best passage."""
+
+    edition: int | None
+    edition_id: str
+    edition_label: str
+    date: str
+    talk: int
+    talk_id: str
+    speakers: list[str]
+    title: str
+    kind: str
+    start: float
+    end: float
+    timestamp: str
+    snippet: str
+    score: float
+    source: str
+    matches: int = 1  # matching passages in this talk
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

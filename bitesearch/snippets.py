@@ -1,0 +1,55 @@
+"""Snippets: the part of a passage that best shows why it matched, with the terms marked.
+
+Whoosh's own highlighter breaks ties between equally good fragments differently from one query
+to the next; this picks the window with the most matched terms, earliest first, every time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SNIPPET_CHARS = 240
+LEAD_CHARS = 60  # context kept before the first matched term
+MARK_OPEN, MARK_CLOSE = "\x02", "\x03"  # around highlighted terms; renderers style them
+
+
+def matched_spans(text: str, terms: set[str], analyzer: Any) -> list[tuple[int, int]]:
+    """Character spans of the tokens of text whose analysed form is one of terms."""
+    return [(t.startchar, t.endchar) for t in analyzer(text, chars=True) if t.text in terms]
+
+
+def snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS) -> str:
+    """The window of text holding the most spans (earliest on a tie), spans marked."""
+    if not spans:
+        return _cut(text, 0, width)
+    best_start, best_count = 0, -1
+    for start, _ in spans:
+        count = sum(1 for s, e in spans if start <= s and e <= start + width - LEAD_CHARS)
+        if count > best_count:
+            best_start, best_count = start, count
+    begin = _word_start(text, max(best_start - LEAD_CHARS, 0))
+    end = min(begin + width, len(text))
+    marked = _mark(text, [(s, e) for s, e in spans if begin <= s and e <= end])
+    return _cut(marked, begin, end - begin, shift=2 * sum(1 for s, e in spans if begin <= s and e <= end))
+
+
+def _word_start(text: str, i: int) -> int:
+    if i == 0:
+        return 0
+    space = text.find(" ", i)
+    return space + 1 if 0 <= space < i + 20 else i
+
+
+def _mark(text: str, spans: list[tuple[int, int]]) -> str:
+    out = text
+    for s, e in sorted(spans, reverse=True):
+        out = out[:s] + MARK_OPEN + out[s:e] + MARK_CLOSE + out[e:]
+    return out
+
+
+def _cut(text: str, begin: int, length: int, shift: int = 0) -> str:
+    end = begin + length + shift
+    piece = text[begin:end]
+    if end < len(text):
+        piece = piece.rsplit(" ", 1)[0] + " …"
+    return ("… " if begin > 0 else "") + piece.strip()

@@ -1,0 +1,84 @@
+"""Shared fixtures: every test gets its own archive; the sample edition is ingested once.
+
+Nothing here is faked: the sample's real speech goes through the bundled Whisper model into a
+real Whoosh index, driven through the real CLI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bitesearch.audio import ffmpeg_exe
+from bitesearch.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "recordings" / "sample"
+SAMPLE_AUDIO = SAMPLE / "edition.mp3"
+SAMPLE_PROGRAMME = SAMPLE / "programme.toml"
+
+
+@pytest.fixture(autouse=True)
+def own_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point every test at an empty archive of its own (never the repository's)."""
+    archive = tmp_path / "archive"
+    monkeypatch.setenv("BITESEARCH_ARCHIVE", str(archive))
+    monkeypatch.setenv("COLUMNS", "160")
+    return archive
+
+
+def run(*args: str | Path) -> object:
+    """Run the CLI in process; returns click's Result (exit_code, stdout, stderr)."""
+    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="session")
+def sample_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive holding the ingested sample edition (ingested once per test session)."""
+    archive = tmp_path_factory.mktemp("sample") / "archive"
+    result = run("--archive", archive, "ingest", SAMPLE_AUDIO, "--programme", SAMPLE_PROGRAMME, "--json")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    return archive
+
+
+@pytest.fixture
+def sample_copy(sample_archive: Path, own_archive: Path) -> Path:
+    """A copy of the sample archive that a test may change (it is the test's own archive)."""
+    shutil.copytree(sample_archive, own_archive)
+    return own_archive
+
+
+@pytest.fixture(scope="session")
+def truth() -> dict:
+    return json.loads((SAMPLE / "truth.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def short_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample's first 22 seconds (the host's opening) as WAV: quick to transcribe."""
+    target = tmp_path_factory.mktemp("clip") / "opening.wav"
+    cut(SAMPLE_AUDIO, 0.0, 22.0, target)
+    return target
+
+
+def cut(source: Path, start: float, end: float, target: Path) -> None:
+    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-ss", str(start), "-t",
+               str(end - start), "-i", str(source), "-ac", "1", "-ar", "16000", str(target)]  # fmt: skip
+    subprocess.run(command, check=True)
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file under folder with a hash of its content: to prove nothing changed."""
+    if not folder.exists():
+        return {}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
