@@ -121,7 +121,9 @@ def read_json(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BitesearchError(f"{path} is damaged ({exc}); delete it and run ingest again") from None
+        raise BitesearchError(
+            f"{path} is damaged ({exc}); delete it and run ingest again"
+        ) from None
     if not isinstance(data, dict):
         raise BitesearchError(f"{path} is not a bitesearch file")
     return data

@@ -74,10 +74,8 @@ def _declared_duration(container: object, stream: object) -> float:
 def _decode_seconds(container: object, stream: object, limit: float | None) -> float:
     """Decode up to limit seconds (default: the first few frames) to prove the audio is real."""
     seconds = 0.0
-    frames = 0
-    for frame in container.decode(stream):  # type: ignore[attr-defined]
+    for frames, frame in enumerate(container.decode(stream), start=1):  # type: ignore[attr-defined]
         seconds += frame.samples / float(frame.sample_rate or 1)
-        frames += 1
         if limit is None and frames >= 8:
             break
         if limit is not None and seconds >= limit:

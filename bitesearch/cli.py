@@ -76,7 +76,7 @@ def main_options(
         typer.Option(
             "--archive",
             envvar=ARCHIVE_ENV,
-            help="The archive folder (holding recordings/ and index/). Default: the current folder.",
+            help="The archive folder (holding recordings/ and index/); default: here.",
             show_default=False,
         ),
     ] = None,
@@ -103,11 +103,22 @@ def _print_json(data: Any) -> None:
 @errors_to_exit
 def ingest(
     ctx: typer.Context,
-    sources: Annotated[list[Path], typer.Argument(help="Recordings to ingest (audio or video files).", show_default=False)],
-    programme: Annotated[Path | None, typer.Option("--programme", "-p", help="The edition's programme file (TOML).")] = None,
-    model: Annotated[str, typer.Option(help="Whisper model: tiny.en (bundled), a model folder, or a model name.")] = "tiny.en",
-    beam_size: Annotated[int, typer.Option(help="Beam size for decoding (1 is greedy, fastest).")] = 5,
-    replace: Annotated[bool, typer.Option(help="Replace an edition ingested from a different recording.")] = False,
+    sources: Annotated[
+        list[Path],
+        typer.Argument(help="Recordings to ingest (audio or video files).", show_default=False),
+    ],
+    programme: Annotated[
+        Path | None, typer.Option("--programme", "-p", help="The edition's programme file (TOML).")
+    ] = None,
+    model: Annotated[
+        str, typer.Option(help="Whisper model: tiny.en (bundled), a model folder, or a model name.")
+    ] = "tiny.en",
+    beam_size: Annotated[
+        int, typer.Option(help="Beam size for decoding (1 is greedy, fastest).")
+    ] = 5,
+    replace: Annotated[
+        bool, typer.Option(help="Replace an edition ingested from a different recording.")
+    ] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -116,19 +127,23 @@ def ingest(
     Running it again on the same recording does no work twice; a run that was interrupted
     is finished.
 
-    Example: bitesearch ingest recordings/sample/edition.mp3 --programme recordings/sample/programme.toml
+    Example: bitesearch ingest recordings/sample/edition.mp3 -p recordings/sample/programme.toml
     """
     from bitesearch.ingest import IngestOptions
     from bitesearch.render import ingest_all
     from bitesearch.transcribe import TranscribeOptions, resolve_model
 
     if programme is not None and len(sources) > 1:
-        raise UsageError("--programme describes one edition: ingest one recording with it at a time")
+        raise UsageError(
+            "--programme describes one edition: ingest one recording with it at a time"
+        )
     if beam_size < 1:
         raise UsageError("--beam-size must be 1 or more")
     resolve_model(model)  # an unknown model is an error before any work starts
     options = IngestOptions(TranscribeOptions(model=model, beam_size=beam_size), programme, replace)
-    reports, failures = ingest_all(_archive(ctx, must_exist=False), sources, options, quiet or json_output)
+    reports, failures = ingest_all(
+        _archive(ctx, must_exist=False), sources, options, quiet or json_output
+    )
     if json_output:
         _print_json([r.to_dict() for r in reports])
     else:
@@ -147,7 +162,9 @@ def query(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="What to look for.", show_default=False)],
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many talks to show.")] = 10,
-    speaker: Annotated[str | None, typer.Option(help="Only talks by this speaker (any part of the name).")] = None,
+    speaker: Annotated[
+        str | None, typer.Option(help="Only talks by this speaker (any part of the name).")
+    ] = None,
     edition: Annotated[str | None, typer.Option(help="Only this edition (number or id).")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
 ) -> None:
@@ -199,10 +216,18 @@ def talks(
 @errors_to_exit
 def export(
     ctx: typer.Context,
-    edition: Annotated[str | None, typer.Option(help="The edition to export (number or id).")] = None,
-    talk: Annotated[str | None, typer.Option(help="Only this talk (its id, e.g. data-bites-056/2).")] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="md, txt, srt, vtt or json.")] = "md",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")] = None,
+    edition: Annotated[
+        str | None, typer.Option(help="The edition to export (number or id).")
+    ] = None,
+    talk: Annotated[
+        str | None, typer.Option(help="Only this talk (its id, e.g. data-bites-056/2).")
+    ] = None,
+    format: Annotated[
+        str, typer.Option("--format", "-f", help="md, txt, srt, vtt or json.")
+    ] = "md",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
 ) -> None:
     """Write an edition's (or a talk's) transcript for a write-up.
 

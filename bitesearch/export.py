@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, TextIO
-
 from pathlib import Path
+from typing import Any, ClassVar, TextIO, cast
 
 from bitesearch.archive import Archive, atomic_write
 from bitesearch.errors import BitesearchError, UsageError
@@ -74,7 +73,11 @@ class WriteMarkdown:
             out.write(f"\n[{hms(passage.start)}] {who}{passage.text}\n")
 
     def _heading(
-        self, doc: ExportDoc, talks: dict[int, Talk], passage: Passage, current: tuple[int, bool] | None
+        self,
+        doc: ExportDoc,
+        talks: dict[int, Talk],
+        passage: Passage,
+        current: tuple[int, bool] | None,
     ) -> str:
         talk = talks.get(passage.slot)
         if passage.kind == "qa":
@@ -167,9 +170,7 @@ class WriteJSON:
             "edition": {"id": doc.edition.id, **asdict(doc.edition.programme), "talks": None},
             "transcript": {"engine": doc.transcript.engine, "model": doc.transcript.model},
             "talks": [asdict(t) | {"talk_id": t.talk_id(doc.edition.id)} for t in doc.talks()],
-            "passages": [
-                asdict(p) | {"speakers": doc.speakers_of(p)} for p in doc.passages()
-            ],
+            "passages": [asdict(p) | {"speakers": doc.speakers_of(p)} for p in doc.passages()],
         }
         del data["edition"]["talks"]  # type: ignore[attr-defined]
         json.dump(data, out, ensure_ascii=False, indent=2)
@@ -223,4 +224,4 @@ def write_export(doc: ExportDoc, format_name: str, output: Path | None) -> None:
         writer.write(doc, sys.stdout)
         return
     with atomic_write(output) as handle:
-        writer.write(doc, handle)
+        writer.write(doc, cast(TextIO, handle))

@@ -76,7 +76,9 @@ def documents(archive: Archive, edition: Edition, split: Split) -> list[dict[str
     docs = []
     for n, p in enumerate(split.passages):
         talk = talks.get(p.slot)
-        speakers = talk.speakers if talk and p.kind != "host" else [edition.programme.host or "host"]
+        speakers = (
+            talk.speakers if talk and p.kind != "host" else [edition.programme.host or "host"]
+        )
         doc: dict[str, Any] = {
             "passage_id": f"{edition.id}/{n}",
             "edition_id": edition.id,

@@ -18,8 +18,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bitesearch import index, passages, segment
-from bitesearch.archive import CLIPS_DIR, EDITION_FILE, SPLIT_FILE, TRANSCRIPT_FILE, Archive, slugify
-from bitesearch.archive import copy_file, write_json
+from bitesearch.archive import (
+    CLIPS_DIR,
+    EDITION_FILE,
+    SPLIT_FILE,
+    TRANSCRIPT_FILE,
+    Archive,
+    copy_file,
+    slugify,
+    write_json,
+)
 from bitesearch.audio import cut_clip, decode_for_whisper, probe, sha256_file
 from bitesearch.errors import BitesearchError
 from bitesearch.models import Edition, Programme, Source, Split, Transcript
@@ -109,7 +117,9 @@ def _plan(
     if known and known.id != edition_id:  # the same audio under a new programme: keep its work
         index.remove_edition(archive, known.id) if archive.index_dir.exists() else None
         archive.edition_dir(known.id).rename(archive.edition_dir(edition_id))
-    suffix = source.suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,5}", source.suffix.lower()) else ""
+    suffix = (
+        source.suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,5}", source.suffix.lower()) else ""
+    )
     info = Source(str(source), sha, source.stat().st_size, round(duration, 3), f"source{suffix}")
     return Edition(id=edition_id, programme=programme, source=info)
 

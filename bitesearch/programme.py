@@ -1,19 +1,19 @@
 """Programme files: the TOML that names an edition and its talks in order.
 
-    series = "Data Bites"
-    edition = 56
-    title = "Data Bites #56"
-    date = "2026-10-14"
-    venue = "Online"
-    host = "Dan Barrett"
-    recording = "https://www.youtube.com/watch?v=..."   # optional
+series = "Data Bites"
+edition = 56
+title = "Data Bites #56"
+date = "2026-10-14"
+venue = "Online"
+host = "Dan Barrett"
+recording = "https://www.youtube.com/watch?v=..."   # optional
 
-    [[talks]]
-    speakers = ["Sam Milsom"]
-    affiliations = ["St Helens Council"]
-    title = "Open data in local government"
-    start = "00:01:10"      # optional; with times the split follows them
-    end = "00:09:30"
+[[talks]]
+speakers = ["Sam Milsom"]
+affiliations = ["St Helens Council"]
+title = "Open data in local government"
+start = "00:01:10"      # optional; with times the split follows them
+end = "00:09:30"
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from rich import box
-from rich.console import Group
+from rich.console import Console, Group
 from rich.padding import Padding
 from rich.progress import (
     BarColumn,
@@ -42,11 +42,9 @@ class SpeedColumn(ProgressColumn):
 
 
 @contextmanager
-def ingest_progress(quiet: bool) -> Iterator[Any]:
-    """A progress callback that drives one rich bar per recording (on stderr)."""
-    from rich.console import Console
-
-    console = Console(stderr=True)
+def ingest_progress(quiet: bool, console: Console | None = None) -> Iterator[Any]:
+    """Yields for_source(name), a progress callback driving one rich bar per recording."""
+    console = console or Console(stderr=True)
     if quiet or not console.is_terminal:  # a bar is for people watching, not for logs
         yield lambda name: None
         return
@@ -107,13 +105,18 @@ def styled(snippet: str) -> Text:
 def hits_view(result: SearchResult) -> Group | Text:
     if not result.hits:
         return Text(f"No talks match {result.query!r}.")
-    parts: list[Any] = [Text(f"{len(result.hits)} talks ({result.passages} passages) match {result.query!r}\n")]
+    parts: list[Any] = [
+        Text(f"{len(result.hits)} talks ({result.passages} passages) match {result.query!r}\n")
+    ]
     for n, hit in enumerate(result.hits, start=1):
         header = Text(f"{n}. ", style="bold")
         header.append(f"{hit.edition_label}", style="bold")
-        header.append(f" · {hit.date} · talk {hit.talk} · " if hit.date else f" · talk {hit.talk} · ")
+        slot = f"talk {hit.talk}" if hit.talk else "host"
+        header.append(f" · {hit.date} · {slot} · " if hit.date else f" · {slot} · ")
         header.append(hit.timestamp, style="green")
-        header.append(f"  ({hit.kind}, {hit.matches} passage{'s' * (hit.matches != 1)})", style="dim")
+        header.append(
+            f"  ({hit.kind}, {hit.matches} passage{'s' * (hit.matches != 1)})", style="dim"
+        )
         who = " and ".join(hit.speakers)
         line = Text("   ")
         line.append(hit.title or "Untitled talk", style="italic")

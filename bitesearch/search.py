@@ -38,7 +38,9 @@ def search(archive: Archive, text: str, options: QueryOptions | None = None) -> 
     """Talks matching `text`, best first, each with its best passage highlighted."""
     options = options or QueryOptions()
     if not text.strip():
-        raise UsageError('empty query: say what to look for, for example: bitesearch query "open data"')
+        raise UsageError(
+            'empty query: say what to look for, for example: bitesearch query "open data"'
+        )
     if options.limit < 1:
         raise UsageError("--limit must be 1 or more")
     ix = open_index(archive)

@@ -127,7 +127,7 @@ def mention_score(sentence: Sentence, talk: ProgrammeTalk) -> float:
                 score += weight
     if score == 0.0:
         return 0.0
-    extra = {w.lower() for a in talk.affiliations + [talk.title] for w in re.findall(r"\w+", a)}
+    extra = {w.lower() for a in [*talk.affiliations, talk.title] for w in re.findall(r"\w+", a)}
     score += 0.5 * len((extra - STOPWORDS) & set(tokens))
     return score + (1.0 if INTRO_CUES.search(sentence.norm) else 0.0)
 
@@ -204,29 +204,32 @@ def _lay_out(
 def _fill_gaps(sents: list[Sentence], starts: list[float | None], duration: float) -> list[float]:
     """Guess missing starts: evenly between known neighbours (8 minutes a slot at the ends)."""
     filled: list[float] = []
-    first_speech = sents[0].start
     for k, value in enumerate(starts):
         if value is not None:
             filled.append(value)
             continue
-        prev = filled[-1] if filled else None
-        nxt_k = next((j for j in range(k + 1, len(starts)) if starts[j] is not None), None)
-        if prev is None:
-            guess = first_speech if nxt_k is None else max(first_speech, _at(starts, nxt_k)
-                                                           - SLOT_SECONDS * (nxt_k - k))  # fmt: skip
-        elif nxt_k is None:
-            remaining = len(starts) - k + 1
-            guess = prev + min(SLOT_SECONDS, (duration - prev) / remaining)
-        else:
-            guess = prev + (_at(starts, nxt_k) - prev) / (nxt_k - k + 1)
-        filled.append(_snap(sents, guess))
+        later = [(j, v) for j, v in enumerate(starts) if j > k and v is not None]
+        filled.append(_snap(sents, _guess(k, filled, later, len(starts), sents[0].start, duration)))
     return filled
 
 
-def _at(starts: list[float | None], k: int) -> float:
-    value = starts[k]
-    assert value is not None
-    return value
+def _guess(
+    k: int,
+    filled: list[float],
+    later: list[tuple[int, float]],
+    slots: int,
+    first_speech: float,
+    duration: float,
+) -> float:
+    if not filled and not later:
+        return first_speech
+    if not filled:
+        next_k, next_start = later[0]
+        return max(first_speech, next_start - SLOT_SECONDS * (next_k - k))
+    if not later:
+        return filled[-1] + min(SLOT_SECONDS, (duration - filled[-1]) / (slots - k + 1))
+    next_k, next_start = later[0]
+    return filled[-1] + (next_start - filled[-1]) / (next_k - k + 1)
 
 
 def _snap(sents: list[Sentence], t: float) -> float:
@@ -332,7 +335,9 @@ def _closing_start(sents: list[Sentence], last_intro: float) -> float | None:
     for i, s in enumerate(tail):
         if CLOSING.search(s.norm):
             j = i
-            while j > 0 and THANKS.search(tail[j - 1].norm.strip()) and len(tail[j - 1].tokens) <= 12:
+            while (
+                j > 0 and THANKS.search(tail[j - 1].norm.strip()) and len(tail[j - 1].tokens) <= 12
+            ):
                 j -= 1
             return tail[j].start
     return None

@@ -30,7 +30,9 @@ def snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS)
     begin = _word_start(text, max(best_start - LEAD_CHARS, 0))
     end = min(begin + width, len(text))
     marked = _mark(text, [(s, e) for s, e in spans if begin <= s and e <= end])
-    return _cut(marked, begin, end - begin, shift=2 * sum(1 for s, e in spans if begin <= s and e <= end))
+    return _cut(
+        marked, begin, end - begin, shift=2 * sum(1 for s, e in spans if begin <= s and e <= end)
+    )
 
 
 def _word_start(text: str, i: int) -> int:

@@ -106,17 +106,23 @@ class FasterWhisperEngine:
         )
         for s in segments:
             words = [
-                Word(round(w.start, 3), round(w.end, 3), w.word, round(w.probability, 4))
+                Word(_num(w.start), _num(w.end), w.word, _num(w.probability, 4))
                 for w in s.words or []
             ]
             yield Segment(
-                start=round(s.start, 3),
-                end=round(s.end, 3),
+                start=_num(s.start),
+                end=_num(s.end),
                 text=s.text.strip(),
                 words=words,
-                avg_logprob=round(s.avg_logprob, 4),
-                no_speech_prob=round(s.no_speech_prob, 4),
+                avg_logprob=_num(s.avg_logprob, 4),
+                no_speech_prob=_num(s.no_speech_prob, 4),
             )
+
+
+def _num(value: float, digits: int = 3) -> float:
+    """A plain Python float: engines hand out numpy scalars, which would drag numpy into
+    everything that unpickles them (the index's stored fields) and bloat the JSON."""
+    return round(float(value), digits)
 
 
 ENGINES: dict[str, Callable[[TranscribeOptions], Engine]] = {

@@ -42,7 +42,9 @@ def run(*args: str | Path) -> object:
 def sample_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An archive holding the ingested sample edition (ingested once per test session)."""
     archive = tmp_path_factory.mktemp("sample") / "archive"
-    result = run("--archive", archive, "ingest", SAMPLE_AUDIO, "--programme", SAMPLE_PROGRAMME, "--json")
+    result = run(
+        "--archive", archive, "ingest", SAMPLE_AUDIO, "--programme", SAMPLE_PROGRAMME, "--json"
+    )
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     return archive
 
@@ -68,9 +70,9 @@ def short_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def cut(source: Path, start: float, end: float, target: Path) -> None:
-    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-ss", str(start), "-t",
-               str(end - start), "-i", str(source), "-ac", "1", "-ar", "16000", str(target)]  # fmt: skip
-    subprocess.run(command, check=True)
+    span = ["-ss", str(start), "-t", str(end - start)]
+    command = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", *span, "-i", str(source)]
+    subprocess.run([*command, "-ac", "1", "-ar", "16000", str(target)], check=True)
 
 
 def snapshot(folder: Path) -> dict[str, str]:

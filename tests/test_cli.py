@@ -61,6 +61,9 @@ def test_help_does_not_import_the_engine() -> None:
     import subprocess
     import sys
 
-    code = "import sys; from bitesearch.cli import app; print('faster_whisper' in sys.modules, 'torch' in sys.modules)"
+    code = (
+        "import sys; from bitesearch.cli import app; "
+        "print('faster_whisper' in sys.modules, 'torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

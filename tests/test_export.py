@@ -68,7 +68,9 @@ def test_one_talk(sample_archive: Path) -> None:
 
 def test_to_a_file(sample_archive: Path, tmp_path: Path) -> None:
     target = tmp_path / "out.vtt"
-    result = run("--archive", sample_archive, "export", "--edition", "56", "-f", "vtt", "-o", target)
+    result = run(
+        "--archive", sample_archive, "export", "--edition", "56", "-f", "vtt", "-o", target
+    )
     assert result.exit_code == 0 and result.stdout == ""
     assert target.read_text().startswith("WEBVTT")
 

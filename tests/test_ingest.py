@@ -69,7 +69,9 @@ def test_changed_programme_resplits_without_transcribing_or_duplicating(
 ) -> None:
     transcript = (sample_copy / "recordings" / EDITION / "transcript.json").read_bytes()
     programme = tmp_path / "programme.toml"
-    programme.write_text(SAMPLE_PROGRAMME.read_text().replace("Dashboards clinicians", "Charts clinicians"))
+    programme.write_text(
+        SAMPLE_PROGRAMME.read_text().replace("Dashboards clinicians", "Charts clinicians")
+    )
     (report,) = ingest_json(SAMPLE_AUDIO, "--programme", programme)
     assert report["status"] == "updated"
     assert (sample_copy / "recordings" / EDITION / "transcript.json").read_bytes() == transcript
@@ -84,14 +86,20 @@ def test_without_a_programme_one_untitled_talk(short_clip: Path, own_archive: Pa
     assert report["edition"] is None and report["edition_id"].startswith("opening-")
     rows = json.loads(run("talks", "--json").stdout)
     assert rows[0]["title"] == "" and rows[0]["speakers"] == []
-    assert {"edition", "talk", "talk_id", "speakers", "title", "start", "end", "estimated"} <= set(rows[0])
+    assert {"edition", "talk", "talk_id", "speakers", "title", "start", "end", "estimated"} <= set(
+        rows[0]
+    )
     assert json.loads(run("query", "welcome", "--json").stdout)[0]["talk_id"] == rows[0]["talk_id"]
 
 
-def test_a_programme_given_later_keeps_the_transcript(short_clip: Path, own_archive: Path, tmp_path: Path) -> None:
+def test_a_programme_given_later_keeps_the_transcript(
+    short_clip: Path, own_archive: Path, tmp_path: Path
+) -> None:
     (first,) = ingest_json(short_clip)
     programme = tmp_path / "p.toml"
-    programme.write_text('series = "Data Bites"\nedition = 7\n[[talks]]\nspeakers = ["Dan Barrett"]\n')
+    programme.write_text(
+        'series = "Data Bites"\nedition = 7\n[[talks]]\nspeakers = ["Dan Barrett"]\n'
+    )
     (second,) = ingest_json(short_clip, "--programme", programme)
     assert second["edition_id"] == "data-bites-007"
     assert second["stages"]["transcribe"] < first["stages"]["transcribe"]
@@ -189,7 +197,11 @@ def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
             id="programme-syntax",
         ),
         pytest.param(
-            lambda d: [SAMPLE_AUDIO, "--programme", write(d, "p.toml", 'edition = 5\nroom = "A"\n')],
+            lambda d: [
+                SAMPLE_AUDIO,
+                "--programme",
+                write(d, "p.toml", 'edition = 5\nroom = "A"\n'),
+            ],
             "unknown key 'room'",
             id="programme-unknown-key",
         ),

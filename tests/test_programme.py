@@ -32,10 +32,12 @@ def test_times_are_read_as_seconds(tmp_path: Path) -> None:
     [
         pytest.param("series = \n", "not valid TOML", id="syntax-error"),
         pytest.param('series = "x"\nspeaker = "y"\n', "unknown key 'speaker'", id="unknown-key"),
-        pytest.param('[[talks]]\nspeakers = ["A"]\nroom = 2\n', "unknown key 'room'", id="unknown-talk-key"),
-        pytest.param("edition = \"56\"\n", "'edition' must be a whole number", id="edition-text"),
+        pytest.param(
+            '[[talks]]\nspeakers = ["A"]\nroom = 2\n', "unknown key 'room'", id="unknown-talk-key"
+        ),
+        pytest.param('edition = "56"\n', "'edition' must be a whole number", id="edition-text"),
         pytest.param('date = "14/10/2026"\n', "'date' must be YYYY-MM-DD", id="bad-date"),
-        pytest.param("[[talks]]\ntitle = \"x\"\n", "needs 'speakers'", id="no-speakers"),
+        pytest.param('[[talks]]\ntitle = "x"\n', "needs 'speakers'", id="no-speakers"),
         pytest.param('[[talks]]\nspeakers = ["A"]\nstart = "1:99"\n', "not a time", id="bad-time"),
         pytest.param(
             '[[talks]]\nspeakers = ["A"]\nstart = "0:10:00"\nend = "0:05:00"\n',
@@ -43,7 +45,8 @@ def test_times_are_read_as_seconds(tmp_path: Path) -> None:
             id="end-before-start",
         ),
         pytest.param(
-            '[[talks]]\nspeakers = ["A"]\nstart = "0:10:00"\n[[talks]]\nspeakers = ["B"]\nstart = "0:05:00"\n',
+            '[[talks]]\nspeakers = ["A"]\nstart = "0:10:00"\n'
+            '[[talks]]\nspeakers = ["B"]\nstart = "0:05:00"\n',
             "go back",
             id="times-out-of-order",
         ),

@@ -16,7 +16,9 @@ def transcript(lines: list[tuple[float, float, str]]) -> Transcript:
     for start, end, text in lines:
         parts = text.split()
         step = (end - start) / len(parts)
-        words = [Word(start + i * step, start + (i + 1) * step, " " + p) for i, p in enumerate(parts)]
+        words = [
+            Word(start + i * step, start + (i + 1) * step, " " + p) for i, p in enumerate(parts)
+        ]
         segments.append(Segment(start, end, text, words))
     return Transcript("test", "none", {}, "en", lines[-1][1] + 5, segments)
 

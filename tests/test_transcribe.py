@@ -1,5 +1,6 @@
 """The bundled Whisper model on the sample's real (synthesised) speech."""
 
+import itertools
 import re
 from pathlib import Path
 
@@ -26,7 +27,9 @@ def utterance(truth: dict, beginning: str) -> dict:
 
 
 @pytest.mark.parametrize(("word", "line"), KNOWN)
-def test_known_words_at_known_times(sample_archive: Path, truth: dict, word: str, line: str) -> None:
+def test_known_words_at_known_times(
+    sample_archive: Path, truth: dict, word: str, line: str
+) -> None:
     transcript = Archive(sample_archive).load_transcript("data-bites-056")
     assert transcript is not None
     said = utterance(truth, line)
@@ -45,14 +48,16 @@ def test_transcript_records_how_it_was_made(sample_archive: Path) -> None:
     assert transcript.settings["compute_type"] == "int8"
     assert 230 < transcript.duration < 236
     words = transcript.words()
-    assert all(a.start <= b.start for a, b in zip(words, words[1:], strict=False))
+    assert all(a.start <= b.start for a, b in itertools.pairwise(words))
 
 
 def test_applause_and_silence_give_no_words(sample_archive: Path, truth: dict) -> None:
     transcript = Archive(sample_archive).load_transcript("data-bites-056")
     assert transcript is not None
     for clap in truth["applause"]:
-        inside = [w for w in transcript.words() if clap["start"] + 0.3 < w.start < clap["end"] - 0.3]
+        inside = [
+            w for w in transcript.words() if clap["start"] + 0.3 < w.start < clap["end"] - 0.3
+        ]
         assert not inside, f"words invented over applause at {clap}: {inside}"
 
 
@@ -65,7 +70,7 @@ def test_transcribe_reports_progress(short_clip: Path) -> None:
 
 
 def test_unknown_model_lists_the_choices() -> None:
-    with pytest.raises(UsageError, match="tiny.en"):
+    with pytest.raises(UsageError, match=r"tiny\.en"):
         resolve_model("enormous-v9")
 
 
@@ -75,7 +80,7 @@ def test_unknown_engine_lists_the_choices() -> None:
 
 
 def test_model_folder_without_weights(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="model.bin"):
+    with pytest.raises(UsageError, match=r"model\.bin"):
         resolve_model(str(tmp_path))
 
 
