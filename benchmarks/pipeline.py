@@ -56,7 +56,9 @@ def main() -> None:
     print(f"  {'total':<11} {first_s:7.2f}")
     print(f"transcription real-time factor: {stages['transcribe'] / duration:.3f}")
     print(f"not transcription: {(first_s - stages['transcribe']) / first_s:.1%} of the ingest")
-    print(f"second ingest (nothing to do): {second_s:.3f} s = {second_s / first_s:.2%} of the first")
+    print(
+        f"second ingest (nothing to do): {second_s:.3f} s = {second_s / first_s:.2%} of the first"
+    )
     print(f"  status: {second.status}")  # type: ignore[attr-defined]
 
     search(archive, "warm up")

@@ -45,13 +45,21 @@ class ExportDoc:
         return talk.speakers if talk else []
 
     def segments(self) -> list[Segment]:
-        spans = [(p.start, p.end) for p in self.passages()]
-        return [s for s in self.transcript.segments if any(_overlaps(s, a, b) for a, b in spans)]
+        """The transcript's segments, trimmed to the words inside the exported passages."""
+        spans = [(p.start - 0.05, p.end + 0.05) for p in self.passages()]
+        kept = []
+        for segment in self.transcript.segments:
+            words = [w for w in segment.words if _inside((w.start + w.end) / 2, spans)]
+            if words:
+                text = "".join(w.text for w in words).strip()
+                kept.append(Segment(words[0].start, words[-1].end, text, words))
+            elif not segment.words and _inside((segment.start + segment.end) / 2, spans):
+                kept.append(segment)
+        return kept
 
 
-def _overlaps(segment: Segment, start: float, end: float) -> bool:
-    middle = (segment.start + segment.end) / 2
-    return start - 0.05 <= middle <= end + 0.05
+def _inside(t: float, spans: list[tuple[float, float]]) -> bool:
+    return any(start <= t <= end for start, end in spans)
 
 
 class WriteMarkdown:
@@ -121,7 +129,15 @@ class SubtitleWriter:
     decimal: ClassVar[str] = ","
 
     def cues(self, doc: ExportDoc) -> list[tuple[float, float, str]]:
-        return [cue for s in doc.segments() for cue in split_cue(s)]
+        """Cues in time order; a cue of no duration (a word Whisper gave no length) joins the
+        cue before it, since players skip empty cues."""
+        merged: list[tuple[float, float, str]] = []
+        for start, end, text in (cue for s in doc.segments() for cue in split_cue(s)):
+            if end <= start and merged:
+                before = merged.pop()
+                start, end, text = before[0], max(before[1], end), f"{before[2]} {text}"
+            merged.append((start, max(end, start + 0.01), text))
+        return merged
 
     def stamp(self, start: float, end: float) -> str:
         return f"{subtitle_time(start, self.decimal)} --> {subtitle_time(end, self.decimal)}"

@@ -113,3 +113,11 @@ def test_bad_exports(sample_copy: Path, tmp_path: Path, args: list[str], message
     assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "out.txt").exists()
     assert snapshot(sample_copy) == before
+
+
+def test_talk_subtitles_start_with_the_talk(sample_archive: Path) -> None:
+    talk = Archive(sample_archive).load_split("data-bites-056").talks[1]
+    text = export(sample_archive, "--talk", "data-bites-056/2", "--format", "vtt")
+    first = re.search(r"(\d\d):(\d\d):(\d\d)\.(\d\d\d) -->", text)
+    h, m, s, ms = (int(g) for g in first.groups())
+    assert h * 3600 + m * 60 + s + ms / 1000 == pytest.approx(talk.start, abs=0.5)
