@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run
+from tests.conftest import run, snapshot
 
 HIT_KEYS = {"edition", "talk", "talk_id", "speakers", "title", "kind", "start", "end",
             "timestamp", "snippet", "score", "source"}  # fmt: skip
@@ -95,11 +95,13 @@ def test_odd_syntax_never_shows_a_traceback(sample_archive: Path, text: str) -> 
         pytest.param(["data", "--limit", "0"], "--limit", id="zero-limit"),
     ],
 )
-def test_bad_queries(sample_archive: Path, args: list[str], message: str) -> None:
-    result = run("--archive", sample_archive, "query", *args)
+def test_bad_queries(sample_copy: Path, args: list[str], message: str) -> None:
+    before = snapshot(sample_copy)
+    result = run("query", *args)
     assert result.exit_code != 0
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    assert snapshot(sample_copy) == before
 
 
 def test_query_without_an_archive(own_archive: Path) -> None:
