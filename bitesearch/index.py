@@ -42,7 +42,8 @@ def schema() -> Any:
         talk=NUMERIC(int, stored=True),
         talk_id=ID(stored=True),
         speakers=KEYWORD(stored=True, commas=True, lowercase=True),
-        speaker=TEXT(analyzer=stem),  # the speakers' names, searchable as words
+        speaker=TEXT(analyzer=stem),  # the talk's speakers' names, searchable as words
+        spoken_by=TEXT(stored=True, analyzer=stem),  # who spoke this passage
         title=TEXT(stored=True, analyzer=stem, field_boost=1.5),
         kind=ID(stored=True),
         start=NUMERIC(float, stored=True),
@@ -89,6 +90,7 @@ def documents(archive: Archive, edition: Edition, split: Split) -> list[dict[str
             "talk_id": f"{edition.id}/{p.slot}",
             "speakers": ",".join(speakers),
             "speaker": " ".join(speakers),
+            "spoken_by": p.speaker,
             "title": talk.title if talk else HOST_TITLE,
             "kind": p.kind,
             "start": p.start,

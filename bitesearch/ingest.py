@@ -34,7 +34,7 @@ from bitesearch.models import Edition, Programme, Source, Split, Transcript
 from bitesearch.programme import load_programme
 from bitesearch.transcribe import TranscribeOptions, transcribe, transcript_key
 
-SPLIT_VERSION = 1  # bump when the split rules change, so old splits are redone
+SPLIT_VERSION = 2  # bump when the split rules change, so old splits are redone
 Progress = Callable[[str, float, float], None]  # (stage, done, total) in audio seconds
 
 
@@ -212,6 +212,7 @@ def _split(run: _Run, transcript: Transcript) -> tuple[Split, bool]:
     programme = run.edition.programme if run.edition.programme.talks else None
     split = segment.split_edition(transcript, programme)
     split.passages = passages.build(segment.sentences(transcript), split.blocks)
+    passages.attribute(split.passages, split.talks, run.edition.programme.host)
     split.key = key
     for talk in split.talks:
         talk.clip = f"{CLIPS_DIR}/{talk.slot:02d}-{slugify('-'.join(talk.speakers) or 'talk')}.mp3"

@@ -178,6 +178,7 @@ class Passage:
     start: float
     end: float
     text: str
+    speaker: str = ""  # who spoke it: a name, "host" or "audience" ("" when not known)
 
 
 @dataclass
@@ -216,7 +217,8 @@ class Hit:
     date: str
     talk: int
     talk_id: str
-    speakers: list[str]
+    speakers: list[str]  # the talk's speakers
+    speaker: str  # who spoke the passage: a name, "host" or "audience"
     title: str
     kind: str
     start: float

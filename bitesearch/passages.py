@@ -6,7 +6,7 @@ hit knows which talk it is in and whether it was presented or asked.
 
 from __future__ import annotations
 
-from bitesearch.models import Block, Passage
+from bitesearch.models import Block, Passage, Talk
 from bitesearch.segment import Sentence, kind_at
 
 TARGET_SECONDS = 30.0  # close a passage at the first sentence end after this
@@ -31,6 +31,17 @@ def build(sents: list[Sentence], blocks: list[Block]) -> list[Passage]:
     if current:
         passages.append(_passage(current, current_place))
     return passages
+
+
+def attribute(passages: list[Passage], talks: list[Talk], host: str) -> None:
+    """Say who spoke each passage, from what the split knows: the host spoke host blocks and a
+    talk's speakers spoke its talk. Who spoke in the questions is left unknown ("")."""
+    speakers = {t.slot: " and ".join(t.speakers) for t in talks}
+    for p in passages:
+        if p.kind == "host":
+            p.speaker = host or "host"
+        elif p.kind == "talk":
+            p.speaker = speakers.get(p.slot, "")
 
 
 def _passage(sents: list[Sentence], place: tuple[str, int] | None) -> Passage:

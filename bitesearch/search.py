@@ -98,7 +98,7 @@ def _filters(archive: Archive, schema: Any, options: QueryOptions) -> Any:
         edition = archive.find_edition(options.edition)
         parts.append(Term("edition_id", edition.id))
     if options.speaker:
-        names = QueryParser("speaker", schema).parse(options.speaker)
+        names = QueryParser("spoken_by", schema).parse(options.speaker)
         if not list(names.iter_all_terms()):
             raise UsageError(f"--speaker {options.speaker!r} names no one")
         parts.append(names)
@@ -131,6 +131,7 @@ def _hit(result: Any, archive: Archive, analyzer: Any) -> Hit:
         talk=int(result["talk"]),
         talk_id=result["talk_id"],
         speakers=[s for s in result["speakers"].split(",") if s],
+        speaker=result.get("spoken_by", ""),
         title=result.get("title", ""),
         kind=result["kind"],
         start=start,

@@ -56,7 +56,8 @@ def test_json(sample_archive: Path) -> None:
     assert [t["talk_id"] for t in data["talks"]] == [f"data-bites-056/{n}" for n in (1, 2, 3)]
     kinds = {p["kind"] for p in data["passages"]}
     assert kinds == {"host", "talk", "qa"}
-    assert all({"start", "end", "text", "speakers"} <= set(p) for p in data["passages"])
+    assert all({"start", "end", "text", "speakers", "speaker"} <= set(p) for p in data["passages"])
+    assert {p["speaker"] for p in data["passages"] if p["kind"] == "host"} == {"Dan Barrett"}
 
 
 def test_one_talk(sample_archive: Path) -> None:
