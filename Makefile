@@ -10,6 +10,11 @@ CODE := bitesearch tests scripts benchmarks
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	# torch pinned: the CPU build (an unpinned torch pulls a multi-GB CUDA build)
+	$(BIN)/pip install --quiet torch==2.13.0
+	# resemblyzer asks for the old webrtcvad (a C build); webrtcvad-wheels provides it
+	$(BIN)/pip install --quiet webrtcvad-wheels
+	$(BIN)/pip install --quiet --no-deps resemblyzer==0.1.4
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

@@ -119,6 +119,9 @@ def ingest(
     replace: Annotated[
         bool, typer.Option(help="Replace an edition ingested from a different recording.")
     ] = False,
+    voices: Annotated[
+        bool, typer.Option(help="Split by voices (--no-voices: from the words alone).")
+    ] = True,
     json_output: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
@@ -140,7 +143,8 @@ def ingest(
     if beam_size < 1:
         raise UsageError("--beam-size must be 1 or more")
     resolve_model(model)  # an unknown model is an error before any work starts
-    options = IngestOptions(TranscribeOptions(model=model, beam_size=beam_size), programme, replace)
+    transcribe = TranscribeOptions(model=model, beam_size=beam_size)
+    options = IngestOptions(transcribe, programme=programme, voices=voices, replace=replace)
     reports, failures = ingest_all(
         _archive(ctx, must_exist=False), sources, options, quiet or json_output
     )
@@ -150,6 +154,9 @@ def ingest(
         from bitesearch.render import ingest_table
 
         _stdout().print(ingest_table(reports))
+    for report in reports:
+        for warning in report.warnings:
+            _stderr().print(f"Warning: {report.edition_id}: {warning}", markup=False)
     if failures:
         for source, message in failures:
             _stderr().print(f"Error: {source}: {message}", markup=False, soft_wrap=True)

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bitesearch import index, passages, segment
+from bitesearch import index, voices
 from bitesearch.archive import (
     CLIPS_DIR,
     EDITION_FILE,
@@ -31,10 +31,12 @@ from bitesearch.archive import (
 from bitesearch.audio import cut_clip, decode_for_whisper, probe, sha256_file
 from bitesearch.errors import BitesearchError
 from bitesearch.models import Edition, Programme, Source, Split, Transcript
+from bitesearch.diarize import Diarization, diarize
 from bitesearch.programme import load_programme
+from bitesearch.split import expected_voices, split_edition
 from bitesearch.transcribe import TranscribeOptions, transcribe, transcript_key
 
-SPLIT_VERSION = 2  # bump when the split rules change, so old splits are redone
+SPLIT_VERSION = 3  # bump when the split rules change, so old splits are redone
 Progress = Callable[[str, float, float], None]  # (stage, done, total) in audio seconds
 
 
@@ -42,6 +44,7 @@ Progress = Callable[[str, float, float], None]  # (stage, done, total) in audio 
 class IngestOptions:
     transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
     programme: Path | None = None
+    voices: bool = True  # split by voices (else from the words alone)
     replace: bool = False  # replace an edition that came from another recording
 
 
@@ -56,6 +59,7 @@ class IngestReport:
     method: str
     status: str  # "ingested", "updated" or "up to date"
     stages: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -91,7 +95,7 @@ def ingest(
     sha = sha256_file(source)
     edition = _plan(archive, source, sha, duration, programme, options.replace)
     run = _Run(archive, edition, progress, {"download": round(time.perf_counter() - began, 3)})
-    return _execute(run, source, options.transcribe)
+    return _execute(run, source, options)
 
 
 def _plan(
@@ -138,7 +142,7 @@ def edition_id_for(programme: Programme, source: Path, sha: str) -> str:
     return f"{slugify(base, 30)}-{sha[:8]}"
 
 
-def _execute(run: _Run, source: Path, options: TranscribeOptions) -> IngestReport:
+def _execute(run: _Run, source: Path, options: IngestOptions) -> IngestReport:
     fresh = not (run.folder / EDITION_FILE).exists()
     for stale in run.folder.glob("**/.*.tmp"):  # half-written files of a killed run
         stale.unlink()
@@ -146,10 +150,10 @@ def _execute(run: _Run, source: Path, options: TranscribeOptions) -> IngestRepor
     with run.stage("download"):
         did.append(_store_source(run, source))
     with run.stage("transcribe"):
-        transcript, changed = _transcript(run, options)
+        transcript, changed = _transcript(run, options.transcribe)
         did.append(changed)
     with run.stage("segment"):
-        split, changed = _split(run, transcript)
+        split, changed = _split(run, transcript, options.voices and voices.available())
         did.append(changed)
     with run.stage("clips"):
         did.append(_clips(run, split))
@@ -166,6 +170,7 @@ def _execute(run: _Run, source: Path, options: TranscribeOptions) -> IngestRepor
         method=split.method,
         status=status,
         stages=run.stages,
+        warnings=split.warnings,
     )
 
 
@@ -199,20 +204,29 @@ def _transcript(run: _Run, options: TranscribeOptions) -> tuple[Transcript, bool
     return result, True
 
 
-def split_key(transcript: Transcript, programme: Programme) -> str:
-    payload = json.dumps([SPLIT_VERSION, transcript.key, asdict(programme)], sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+def split_key(transcript: Transcript, programme: Programme, use_voices: bool) -> str:
+    payload = [SPLIT_VERSION, transcript.key, asdict(programme), use_voices]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _split(run: _Run, transcript: Transcript) -> tuple[Split, bool]:
-    key = split_key(transcript, run.edition.programme)
+def _voices(
+    run: _Run, transcript: Transcript, programme: Programme | None, use_voices: bool
+) -> Diarization | None:
+    """Who speaks when, from the recording's voices (None when that is off or not installed)."""
+    if not use_voices or not transcript.words():
+        return None
+    audio = decode_for_whisper(run.folder / run.edition.source.file)
+    windows = voices.embed_windows(audio, transcript.words())
+    return diarize(windows, transcript.words(), expected_voices(programme))
+
+
+def _split(run: _Run, transcript: Transcript, use_voices: bool) -> tuple[Split, bool]:
+    key = split_key(transcript, run.edition.programme, use_voices)
     existing = run.archive.load_split(run.edition.id)
     if existing and existing.key == key:
         return existing, False
     programme = run.edition.programme if run.edition.programme.talks else None
-    split = segment.split_edition(transcript, programme)
-    split.passages = passages.build(segment.sentences(transcript), split.blocks)
-    passages.attribute(split.passages, split.talks, run.edition.programme.host)
+    split = split_edition(transcript, programme, _voices(run, transcript, programme, use_voices))
     split.key = key
     for talk in split.talks:
         talk.clip = f"{CLIPS_DIR}/{talk.slot:02d}-{slugify('-'.join(talk.speakers) or 'talk')}.mp3"

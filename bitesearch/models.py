@@ -185,11 +185,12 @@ class Passage:
 class Split:
     """An edition cut into talks, host blocks and passages, and how the cut was made."""
 
-    method: str  # "programme-times", "text-anchors" or "whole-recording"
+    method: str  # "voices", "programme-times", "text-anchors" or "whole-recording"
     talks: list[Talk]
     blocks: list[Block]
     passages: list[Passage]
     key: str = ""
+    warnings: list[str] = field(default_factory=list)
     schema: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:
@@ -203,6 +204,7 @@ class Split:
             blocks=[Block(**b) for b in data["blocks"]],
             passages=[Passage(**p) for p in data["passages"]],
             key=data.get("key", ""),
+            warnings=data.get("warnings", []),
             schema=data.get("schema", SCHEMA_VERSION),
         )
 

@@ -20,7 +20,8 @@ def build(sents: list[Sentence], blocks: list[Block]) -> list[Passage]:
     for sentence in sents:
         place = kind_at(blocks, (sentence.start + sentence.end) / 2)
         too_long = current and sentence.end - current[0].start > MAX_SECONDS
-        if current and (place != current_place or too_long):
+        new_voice = current and sentence.label != current[-1].label
+        if current and (place != current_place or too_long or new_voice):
             passages.append(_passage(current, current_place))
             current = []
         current.append(sentence)
@@ -33,13 +34,13 @@ def build(sents: list[Sentence], blocks: list[Block]) -> list[Passage]:
     return passages
 
 
-def attribute(passages: list[Passage], talks: list[Talk], host: str) -> None:
-    """Say who spoke each passage, from what the split knows: the host spoke host blocks and a
+def attribute(passages: list[Passage], talks: list[Talk]) -> None:
+    """Say who spoke each passage, from the words alone: the host spoke host blocks and a
     talk's speakers spoke its talk. Who spoke in the questions is left unknown ("")."""
     speakers = {t.slot: " and ".join(t.speakers) for t in talks}
     for p in passages:
         if p.kind == "host":
-            p.speaker = host or "host"
+            p.speaker = "host"
         elif p.kind == "talk":
             p.speaker = speakers.get(p.slot, "")
 

@@ -1,7 +1,7 @@
-"""Split an edition's transcript into its talks: host blocks, talks and their questions.
+"""Split a transcript into its talks from its words alone: host blocks, talks, questions.
 
-`split_edition()` is the one entry point (voice-aware segmentation replaces what sits behind it).
-It works in one of three ways, recorded as the split's `method`:
+This is the split used when voices are not available (`split.py` chooses). It works in one of
+three ways, recorded as the split's `method`:
 
 - "programme-times": the programme gives start times; they are used as they are.
 - "text-anchors": the programme names the talks but gives no times. The host names each speaker
@@ -58,6 +58,7 @@ class Sentence:
     end: float
     text: str
     words: list[Word] = field(default_factory=list)
+    label: int = 0  # the voice that speaks it (see diarize.py)
 
     @property
     def norm(self) -> str:
@@ -68,19 +69,23 @@ class Sentence:
         return self.norm.split()
 
 
-def sentences(transcript: Transcript) -> list[Sentence]:
-    """The transcript's words regrouped into sentences (by punctuation and pauses)."""
+def sentences(transcript: Transcript, labels: list[int] | None = None) -> list[Sentence]:
+    """The transcript's words regrouped into sentences (by punctuation and pauses); with a
+    voice label per word, a sentence also ends wherever the voice changes."""
     result: list[Sentence] = []
     current: list[Word] = []
     words = transcript.words()
+    labels = labels or [0] * len(words)
     for i, word in enumerate(words):
         current.append(word)
-        next_gap = words[i + 1].start - word.end if i + 1 < len(words) else 0.0
-        if _ends_sentence(word.text) or next_gap >= SENTENCE_GAP:
-            result.append(_sentence(current))
+        last = i + 1 == len(words)
+        next_gap = 0.0 if last else words[i + 1].start - word.end
+        voice_changes = not last and labels[i + 1] != labels[i]
+        if _ends_sentence(word.text) or next_gap >= SENTENCE_GAP or voice_changes:
+            result.append(_sentence(current, labels[i]))
             current = []
     if current:
-        result.append(_sentence(current))
+        result.append(_sentence(current, labels[-1]))
     return result
 
 
@@ -89,13 +94,13 @@ def _ends_sentence(text: str) -> bool:
     return bool(SENTENCE_END.search(token)) and token.lower() not in ABBREVIATIONS
 
 
-def _sentence(words: list[Word]) -> Sentence:
+def _sentence(words: list[Word], label: int = 0) -> Sentence:
     text = "".join(w.text for w in words).strip()
-    return Sentence(words[0].start, words[-1].end, text, list(words))
+    return Sentence(words[0].start, words[-1].end, text, list(words), label)
 
 
-def split_edition(transcript: Transcript, programme: Programme | None) -> Split:
-    """Cut a transcript into talks and blocks (passages are added by `passages.build`)."""
+def split_by_words(transcript: Transcript, programme: Programme | None) -> Split:
+    """Cut a transcript into talks and blocks from its words alone (see the module doc)."""
     sents = sentences(transcript)
     talks_in_programme = programme.talks if programme else []
     if not talks_in_programme or not sents:

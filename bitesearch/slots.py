@@ -1,0 +1,234 @@
+"""Voice-aware split: cut an edition into its programme slots, then each slot into its parts.
+
+The recording is a sequence of units (sentences, split wherever the voice changes), each with
+a voice label. Slot boundaries are chosen together, by dynamic programming over every way of
+cutting the units into an opening and one contiguous block per slot, maximising:
+
+- the speech of each block's own voices (its one or two dominant voices, not the host's)
+  minus the speech of voices that dominate elsewhere (FOREIGN_WEIGHT),
+- a bonus when a block starts with the host's voice (HOST_START) and when the host names the
+  slot's speakers there ("please welcome Sam Milsom", MENTION),
+- a weak prior that a slot lasts about eight minutes (DURATION_WEIGHT on the squared log of
+  the ratio: four or twelve minutes cost little, so the prior never forces eight).
+
+Inside a slot: the host's intro, the talk from the first word of its own voices, the
+questions from the first turn of a voice that is neither the host nor the speakers (OTHER),
+and the host's thanks after the last word of the speakers or the audience.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from bitesearch.diarize import OTHER
+from bitesearch.segment import QA_INVITE, Sentence, mention_score
+
+FOREIGN_WEIGHT = 1.0
+HOST_START = 10.0  # seconds of speech a host-led boundary is worth
+MENTION = 40.0  # ... and one where the host names the slot's speakers
+MENTION_WINDOW = 45.0  # the intro is looked for in the first seconds of a block
+DURATION_WEIGHT = 15.0
+TYPICAL_SLOT = 480.0  # eight minutes: talk and questions
+MIN_OWN_SECONDS = 20.0  # less own speech than this: the slot's voice was not found
+
+
+@dataclass
+class SlotSpec:
+    """What a slot should hold: its speakers' names (for the mention bonus) and how many."""
+
+    names: list[str]
+    affiliations: list[str]
+    title: str
+    start: float | None = None  # an explicit start from the programme
+
+
+@dataclass
+class SlotCut:
+    """A slot as found: its units [first, stop) and which voices are its own."""
+
+    first: int
+    stop: int
+    own: list[int]
+    own_seconds: float
+    foreign_seconds: float
+    mentioned: bool
+    host_led: bool
+
+
+def cut_slots(units: list[Sentence], specs: list[SlotSpec], host: int, voices: int) -> list[SlotCut]:
+    """The best cut of units into an opening and one block per slot (see the module doc)."""
+    n, k_slots = len(units), len(specs)
+    times = _prefix_times(units, voices, host)
+    unit_starts = np.array([u.start for u in units] + [units[-1].end if units else 0.0])
+    host_led = np.array([u.label == host for u in units] + [False])
+    mentions = [_mentions(units, spec, host) for spec in specs]
+    anchors = [_anchor(units, spec.start) for spec in specs]
+    neg = -1e18
+    best = np.full((k_slots + 1, n + 1), neg)
+    back = np.zeros((k_slots + 1, n + 1), dtype=int)
+    for i in range(1, n + 1):  # the opening holds units [0, i): the host, no speaker
+        best[0, i] = _opening_score(times, i)
+    best[0, 0] = 0.0
+    for k, spec in enumerate(specs, start=1):
+        for j in range(k, n + 1):
+            starts = np.arange(k - 1, j)
+            scores = best[k - 1, starts] + _block_scores(
+                times, unit_starts, starts, j, len(spec.names), host_led, mentions[k - 1]
+            )
+            if anchors[k - 1] is not None:
+                scores = np.where(starts == anchors[k - 1], scores + 1e6, scores)
+            pick = int(np.argmax(scores))
+            best[k, j], back[k, j] = scores[pick], starts[pick]
+    return _trace(back, times, units, specs, host_led, mentions, n)
+
+
+def _prefix_times(units: list[Sentence], voices: int, host: int) -> np.ndarray:
+    """prefix[v, i]: seconds spoken by main voice v in units[:i] (the host counts as none)."""
+    seconds = np.zeros((voices, len(units) + 1))
+    for i, unit in enumerate(units):
+        seconds[:, i + 1] = seconds[:, i]
+        if unit.label not in (OTHER, host) and 0 <= unit.label < voices:
+            seconds[unit.label, i + 1] += unit.end - unit.start
+    return seconds
+
+
+def _opening_score(times: np.ndarray, stop: int) -> float:
+    return float(-FOREIGN_WEIGHT * times[:, stop].sum())
+
+
+def _block_scores(
+    times: np.ndarray,
+    unit_starts: np.ndarray,
+    starts: np.ndarray,
+    stop: int,
+    n_own: int,
+    host_led: np.ndarray,
+    mentions: np.ndarray,
+) -> np.ndarray:
+    spoken = times[:, stop][:, None] - times[:, starts]  # voices x candidate starts
+    own = np.sort(spoken, axis=0)[::-1][:n_own].sum(axis=0)
+    foreign = spoken.sum(axis=0) - own
+    length = np.maximum(unit_starts[stop] - unit_starts[starts], 1.0)
+    prior = DURATION_WEIGHT * np.log(length / TYPICAL_SLOT) ** 2
+    bonus = HOST_START * host_led[starts] + MENTION * mentions[starts]
+    return own - FOREIGN_WEIGHT * foreign - prior + bonus
+
+
+def _mentions(units: list[Sentence], spec: SlotSpec, host: int) -> np.ndarray:
+    """For each unit, 1 when the host names this slot's speakers within MENTION_WINDOW of it."""
+    if not spec.names:
+        return np.zeros(len(units) + 1)
+    from bitesearch.models import ProgrammeTalk
+
+    talk = ProgrammeTalk(spec.names, spec.title, spec.affiliations)
+    named = [u.label == host and mention_score(u, talk) >= 1.5 for u in units]
+    flags = np.zeros(len(units) + 1)
+    for i, unit in enumerate(units):
+        j = i
+        while j < len(units) and units[j].start - unit.start <= MENTION_WINDOW:
+            if named[j]:
+                flags[i] = 1.0
+                break
+            j += 1
+    return flags
+
+
+def _anchor(units: list[Sentence], start: float | None) -> int | None:
+    """The unit a slot with an explicit start must begin at (the one holding that time)."""
+    if start is None or not units:
+        return None
+    return min(range(len(units)), key=lambda i: abs(units[i].start - start))
+
+
+def _trace(
+    back: np.ndarray,
+    times: np.ndarray,
+    units: list[Sentence],
+    specs: list[SlotSpec],
+    host_led: np.ndarray,
+    mentions: list[np.ndarray],
+    n: int,
+) -> list[SlotCut]:
+    bounds = [n]
+    for k in range(len(specs), 0, -1):
+        bounds.append(int(back[k, bounds[-1]]))
+    bounds.reverse()
+    cuts = []
+    for k, spec in enumerate(specs):
+        first, stop = bounds[k], bounds[k + 1]
+        spoken = times[:, stop] - times[:, first]
+        order = [int(v) for v in np.argsort(-spoken) if spoken[v] > 0][: len(spec.names) or 1]
+        own = float(spoken[order].sum()) if order else 0.0
+        cuts.append(
+            SlotCut(
+                first=first,
+                stop=stop,
+                own=order,
+                own_seconds=own,
+                foreign_seconds=float(spoken.sum()) - own,
+                mentioned=bool(first < len(units) and mentions[k][first]),
+                host_led=bool(host_led[first]),
+            )
+        )
+    return cuts
+
+
+def confidence(cut: SlotCut) -> float:
+    """How sure the cut is: its own voice's share, the host leading in, the speakers named."""
+    share = cut.own_seconds / max(cut.own_seconds + cut.foreign_seconds, 1e-9)
+    found = 1.0 if cut.own_seconds >= MIN_OWN_SECONDS else cut.own_seconds / MIN_OWN_SECONDS
+    score = 0.5 * share * found + 0.25 * cut.host_led + 0.25 * cut.mentioned
+    return round(min(score, 1.0), 2)
+
+
+@dataclass
+class SlotParts:
+    """Where the parts of a slot lie, as unit indices into the slot's units."""
+
+    talk: int | None  # first unit of the talk
+    qa: int | None  # first unit of the questions
+    last: int | None  # last unit of the talk and its questions
+
+
+def slot_parts(units: list[Sentence], own: list[int], host: int) -> SlotParts:
+    """The talk starts with the first own unit after the host's intro; the questions with the
+    first turn of another voice after most of the own voices' speech; the slot ends with the
+    last unit that is not the host's."""
+    talk = next((i for i, u in enumerate(units) if u.label in own), None)
+    if talk is None:
+        talk = next((i for i, u in enumerate(units) if u.label != host), None)
+    if talk is None:
+        return SlotParts(None, None, None)
+    last = max(i for i, u in enumerate(units) if u.label != host)
+    return SlotParts(talk, _questions(units, own, host, talk, last), last)
+
+
+def _questions(units: list[Sentence], own: list[int], host: int, talk: int, last: int) -> int | None:
+    own_total = sum(u.end - u.start for u in units if u.label in own)
+    own_so_far = 0.0
+    for i in range(talk, last + 1):
+        unit = units[i]
+        if unit.label in own:
+            own_so_far += unit.end - unit.start
+            continue
+        asked = unit.label != host and unit.end - unit.start >= 1.0
+        invited = i > 0 and QA_INVITE.search(units[i - 1].norm) is not None
+        if asked and (own_so_far >= 0.5 * own_total or invited):
+            return i
+    return _invited(units, host, talk, last)
+
+
+def _invited(units: list[Sentence], host: int, talk: int, last: int) -> int | None:
+    """No other voice was heard: the unit after the host's invitation to ask, if any."""
+    for i in range(talk + 1, last):
+        if units[i].label == host and QA_INVITE.search(units[i].norm):
+            return i + 1
+    return None
+
+
+def duration_penalty(seconds: float) -> float:
+    """The prior's cost of a slot this long (for tests and the README)."""
+    return DURATION_WEIGHT * math.log(max(seconds, 1.0) / TYPICAL_SLOT) ** 2

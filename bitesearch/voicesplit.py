@@ -1,0 +1,199 @@
+"""The voice-aware split: talks, host blocks, questions and who spoke every passage.
+
+Voices come from `diarize`, slot boundaries from `slots`; this module names the voices from
+the programme (in slot order; the host is "host", voices of no slot are "audience", and without
+a programme every voice is "Speaker N" by order of appearance) and assembles the Split.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bitesearch import passages
+from bitesearch.diarize import OTHER, Diarization
+from bitesearch.models import Block, Kind, Programme, Split, Talk, Transcript
+from bitesearch.segment import CLOSING, QA_INVITE, Sentence, sentences
+from bitesearch.slots import MIN_OWN_SECONDS, SlotCut, SlotSpec, confidence, cut_slots, slot_parts
+
+OPENING_SECONDS = 15.0  # the host is the voice that speaks most in the first seconds
+TALK_VOICE_SECONDS = 60.0  # without a programme, a voice this long is someone's talk
+SHORT_RUN_WORDS = 2  # a run of this many words in another voice is a labelling blip
+HOST_ASIDE_SECONDS = 4.0  # the host's words inside a talk longer than this are the host's
+
+
+@dataclass
+class Naming:
+    """Who each voice is, per slot (one voice can own a slot) and overall."""
+
+    host: int
+    per_slot: dict[tuple[int, int], str] = field(default_factory=dict)  # (slot, voice) -> name
+    overall: dict[int, str] = field(default_factory=dict)
+    numbered: bool = False  # no programme: voices are "Speaker N"
+
+    def name(self, slot: int, voice: int) -> str:
+        if (slot, voice) in self.per_slot:
+            return self.per_slot[(slot, voice)]
+        if voice in self.overall:
+            return self.overall[voice]
+        if self.numbered and voice != OTHER:
+            return f"Speaker {voice + 1}"
+        return "host" if voice == self.host and not self.numbered else "audience"
+
+
+def split_by_voice(
+    transcript: Transcript, programme: Programme | None, voices: Diarization
+) -> Split:
+    labels = smooth_labels(voices.word_labels)
+    units = sentences(transcript, labels)
+    host = opening_voice(units)
+    specs, numbered = _specs(programme, units, host, voices)
+    warnings: list[str] = []
+    if not specs:
+        return _single_talk(transcript, units, host)
+    cuts = cut_slots(units, specs, host, voices.voices)
+    naming = _name(cuts, specs, units, host, numbered)
+    explicit = all(s.start is not None for s in specs)
+    talks: list[Talk] = []
+    blocks = [Block("host", 0, u.start, u.end) for u in units[: cuts[0].first]]
+    for slot, (cut, spec) in enumerate(zip(cuts, specs, strict=True), start=1):
+        talk, slot_blocks = _slot(slot, cut, spec, units, host, explicit)
+        talks.append(talk)
+        blocks.extend(slot_blocks)
+        if cut.own_seconds < MIN_OWN_SECONDS:
+            warnings.append(f"talk {slot} ({', '.join(spec.names)}): no voice of its own found")
+    blocks = _closing(_merge(blocks), units)
+    made = passages.build(units, blocks)
+    _attribute(made, units, naming, talks)
+    method = "programme-times" if explicit else "voices"
+    return Split(method, talks, blocks, made, warnings=warnings)
+
+
+def smooth_labels(labels: list[int]) -> list[int]:
+    """Relabel runs of SHORT_RUN_WORDS words or fewer whose neighbours agree on a voice."""
+    out = list(labels)
+    i = 0
+    while i < len(out):
+        j = i
+        while j < len(out) and out[j] == out[i]:
+            j += 1
+        if i > 0 and j < len(out) and j - i <= SHORT_RUN_WORDS and out[i - 1] == out[j]:
+            out[i:j] = [out[j]] * (j - i)
+        i = j
+    return out
+
+
+def opening_voice(units: list[Sentence]) -> int:
+    """The voice that speaks most in the first seconds: the host, who opens an edition."""
+    if not units:
+        return 0
+    spoken: dict[int, float] = {}
+    for unit in units:
+        if unit.start - units[0].start > OPENING_SECONDS:
+            break
+        if unit.label != OTHER:
+            spoken[unit.label] = spoken.get(unit.label, 0.0) + unit.end - unit.start
+    return max(spoken, key=lambda v: spoken[v]) if spoken else units[0].label
+
+
+def _specs(
+    programme: Programme | None, units: list[Sentence], host: int, voices: Diarization
+) -> tuple[list[SlotSpec], bool]:
+    if programme and programme.talks:
+        return [SlotSpec(t.speakers, t.affiliations, t.title, t.start) for t in programme.talks], False
+    talkers = [
+        v for v in range(voices.voices) if v != host and voices.seconds[v] >= TALK_VOICE_SECONDS
+    ]
+    return [SlotSpec([f"Speaker {v + 1}"], [], "") for v in talkers], True
+
+
+def _single_talk(transcript: Transcript, units: list[Sentence], host: int) -> Split:
+    start = units[0].start if units else 0.0
+    end = units[-1].end if units else transcript.duration
+    naming = Naming(host=host, numbered=True)
+    talk = Talk(1, "", [naming.name(1, host)], [], start, end)
+    blocks = [Block("talk", 1, start, end)]
+    made = passages.build(units, blocks)
+    _attribute(made, units, naming, [talk])
+    return Split("voices", [talk], blocks, made)
+
+
+def _name(
+    cuts: list[SlotCut], specs: list[SlotSpec], units: list[Sentence], host: int, numbered: bool
+) -> Naming:
+    naming = Naming(host=host, numbered=numbered)
+    for slot, (cut, spec) in enumerate(zip(cuts, specs, strict=True), start=1):
+        order = _by_appearance(cut, units)
+        if len(order) < len(spec.names) and order:
+            naming.per_slot[(slot, order[0])] = " and ".join(spec.names)
+            naming.overall.setdefault(order[0], " and ".join(spec.names))
+            continue
+        for voice, name in zip(order, spec.names, strict=False):
+            naming.per_slot[(slot, voice)] = name
+            naming.overall.setdefault(voice, name)
+    return naming
+
+
+def _by_appearance(cut: SlotCut, units: list[Sentence]) -> list[int]:
+    seen: list[int] = []
+    for unit in units[cut.first : cut.stop]:
+        if unit.label in cut.own and unit.label not in seen:
+            seen.append(unit.label)
+    return seen
+
+
+def _slot(
+    slot: int, cut: SlotCut, spec: SlotSpec, units: list[Sentence], host: int, explicit: bool
+) -> tuple[Talk, list[Block]]:
+    mine = units[cut.first : cut.stop]
+    parts = slot_parts(mine, cut.own, host)
+    talk = Talk(slot, spec.title, list(spec.names), [], start=0.0, end=0.0)
+    if parts.talk is None or parts.last is None:
+        at = mine[0].start if mine else 0.0
+        talk.start = talk.end = spec.start if spec.start is not None else at
+        talk.estimated, talk.confidence = True, 0.0
+        return talk, [Block("host", slot, u.start, u.end) for u in mine]
+    talk.start = spec.start if explicit and spec.start is not None else mine[parts.talk].start
+    talk.end = mine[parts.last].end
+    talk.qa_start = mine[parts.qa].start if parts.qa is not None else None
+    talk.estimated = not explicit
+    talk.confidence = 1.0 if explicit else confidence(cut)
+    kinds = [_kind(i, u, parts, host) for i, u in enumerate(mine)]
+    return talk, [Block(k, slot, u.start, u.end) for k, u in zip(kinds, mine, strict=True)]
+
+
+def _kind(i: int, unit: Sentence, parts: object, host: int) -> Kind:
+    talk, qa, last = parts.talk, parts.qa, parts.last  # type: ignore[attr-defined]
+    is_host = unit.label == host
+    if i < talk or i > last:
+        return "host"
+    if qa is not None and i >= qa:
+        return "host" if is_host else "qa"
+    aside = unit.end - unit.start >= HOST_ASIDE_SECONDS or QA_INVITE.search(unit.norm)
+    return "host" if is_host and aside else "talk"
+
+
+def _merge(blocks: list[Block]) -> list[Block]:
+    merged: list[Block] = []
+    for block in blocks:
+        if merged and (merged[-1].kind, merged[-1].slot) == (block.kind, block.slot):
+            merged[-1].end = block.end
+        else:
+            merged.append(Block(block.kind, block.slot, block.start, block.end))
+    return merged
+
+
+def _closing(blocks: list[Block], units: list[Sentence]) -> list[Block]:
+    """The host's last block, when it says goodbye, belongs to the edition (slot 0)."""
+    if blocks and blocks[-1].kind == "host":
+        tail = [u for u in units if u.start >= blocks[-1].start - 0.01]
+        if any(CLOSING.search(u.norm) for u in tail):
+            blocks[-1].slot = 0
+    return blocks
+
+
+def _attribute(made: list, units: list[Sentence], naming: Naming, talks: list[Talk]) -> None:
+    """Each passage's speaker: the name of the voice of its first unit, in its slot."""
+    by_start = {round(u.start, 3): u.label for u in units}
+    for passage in made:
+        voice = by_start.get(round(passage.start, 3), OTHER)
+        passage.speaker = naming.name(passage.slot, voice)
