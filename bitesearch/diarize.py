@@ -59,8 +59,8 @@ def _main_centroids(vectors: np.ndarray, expected: int | None) -> np.ndarray:
     clusters = fcluster(tree, t=min(count, len(points)), criterion="maxclust")
     seconds_per_point = HOP_SECONDS * len(vectors) / len(points)
     sizes = {c: int((clusters == c).sum()) for c in set(clusters.tolist())}
-    main = [c for c in sorted(sizes, key=lambda c: -sizes[c])
-            if sizes[c] * seconds_per_point >= MAIN_SECONDS] or [max(sizes, key=sizes.__getitem__)]  # fmt: skip
+    ranked = sorted(sizes, key=lambda c: -sizes[c])
+    main = [c for c in ranked if sizes[c] * seconds_per_point >= MAIN_SECONDS] or ranked[:1]
     return _unit(np.stack([points[clusters == c].mean(axis=0) for c in main]))
 
 
@@ -70,7 +70,9 @@ def _thin(vectors: np.ndarray) -> np.ndarray:
     group = int(np.ceil(len(vectors) / MAX_POINTS))
     if group <= 1:
         return vectors
-    return _unit(np.stack([vectors[i : i + group].mean(axis=0) for i in range(0, len(vectors), group)]))
+    return _unit(
+        np.stack([vectors[i : i + group].mean(axis=0) for i in range(0, len(vectors), group)])
+    )
 
 
 def _best_count(points: np.ndarray, tree: np.ndarray) -> int:

@@ -29,9 +29,9 @@ from bitesearch.archive import (
     write_json,
 )
 from bitesearch.audio import cut_clip, decode_for_whisper, probe, sha256_file
+from bitesearch.diarize import Diarization, diarize
 from bitesearch.errors import BitesearchError
 from bitesearch.models import Edition, Programme, Source, Split, Transcript
-from bitesearch.diarize import Diarization, diarize
 from bitesearch.programme import load_programme
 from bitesearch.split import expected_voices, split_edition
 from bitesearch.transcribe import TranscribeOptions, transcribe, transcript_key

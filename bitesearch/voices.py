@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -91,10 +91,11 @@ def embed_windows(audio: np.ndarray, words: list[Word]) -> VoiceWindows:
     return VoiceWindows(times, np.concatenate(vectors))
 
 
-_ENCODER: object | None = None
+_ENCODER: Any = None
 
 
-def _encoder(cls: type) -> object:
+def _encoder(cls: type) -> Any:
+    """The encoder, loaded once per process (loading costs about a second)."""
     global _ENCODER
     if _ENCODER is None:
         _ENCODER = cls("cpu", verbose=False)

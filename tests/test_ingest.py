@@ -85,7 +85,7 @@ def test_without_a_programme_one_untitled_talk(short_clip: Path, own_archive: Pa
     assert report["talks"] == 1 and report["method"] == "whole-recording"
     assert report["edition"] is None and report["edition_id"].startswith("opening-")
     rows = json.loads(run("talks", "--json").stdout)
-    assert rows[0]["title"] == "" and rows[0]["speakers"] == []
+    assert rows[0]["title"] == "" and rows[0]["speakers"] == ["Speaker 1"]
     assert {"edition", "talk", "talk_id", "speakers", "title", "start", "end", "estimated"} <= set(
         rows[0]
     )
