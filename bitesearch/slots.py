@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bitesearch.diarize import OTHER
-from bitesearch.segment import QA_INVITE, Sentence, mention_score
+from bitesearch.segment import QA_INVITE, THANKS, Sentence, mention_score
 
 FOREIGN_WEIGHT = 1.0
 HOST_START = 10.0  # seconds of speech a host-led boundary is worth
@@ -275,7 +275,10 @@ def slot_parts(units: list[Sentence], own: list[int], host: int) -> SlotParts:
     if talk is None:
         return SlotParts(None, None, None)
     last = max(i for i, u in enumerate(units) if u.label != host)
-    return SlotParts(talk, _questions(units, own, host, talk, last), last)
+    qa = _questions(units, own, host, talk, last)
+    if qa is None:  # no other voice heard: the host's invitation to ask, if the words have one
+        qa, last = _invited_after(units, host, last, qa)
+    return SlotParts(talk, qa, last)
 
 
 def _questions(
@@ -295,10 +298,25 @@ def _questions(
     return _invited(units, host, talk, last)
 
 
+def _invited_after(
+    units: list[Sentence], host: int, last: int, qa: int | None
+) -> tuple[int | None, int]:
+    """An invitation to ask after the last non-host unit (the questions sounded like the host):
+    the questions run from the next unit to the host's closing thanks."""
+    invite = next((i for i in range(last + 1, len(units)) if QA_INVITE.search(units[i].norm)), None)
+    if invite is None or invite + 1 >= len(units):
+        return qa, last
+    end = len(units) - 1
+    while end > invite + 1 and THANKS.search(units[end].norm.strip()):
+        end -= 1
+    return invite + 1, end
+
+
 def _invited(units: list[Sentence], host: int, talk: int, last: int) -> int | None:
-    """No other voice was heard: the unit after the host's invitation to ask, if any."""
+    """No other voice was heard: the unit after an invitation to ask ("any questions for
+    Sam?"), whoever's voice it sounded like."""
     for i in range(talk + 1, last):
-        if units[i].label == host and QA_INVITE.search(units[i].norm):
+        if QA_INVITE.search(units[i].norm):
             return i + 1
     return None
 
