@@ -14,15 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from bitesearch.models import Word
-from bitesearch.voices import VoiceWindows
+from bitesearch.voices import HOP_SECONDS, VoiceWindows
 
 OTHER = -1  # a voice that is none of the main voices (usually the audience)
-MAX_POINTS = 3000  # windows clustered at most (about an hour of speech at a 0.75-s hop)
+MAX_POINTS = 3000  # windows clustered at most (50 minutes of speech at a 1-s hop)
 MAX_VOICES = 12  # without a programme, at most this many main voices are looked for
 MAIN_SECONDS = 20.0  # a voice with less speech than this is not a main voice
 OTHER_SIMILARITY = 0.78  # a window less like every main voice than this is OTHER
 SWITCH_COST = 0.6  # similarity a change of voice must win back (Viterbi transition cost)
-HOP_SECONDS = 0.75
 
 
 @dataclass

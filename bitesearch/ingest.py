@@ -23,6 +23,7 @@ from bitesearch.archive import (
     EDITION_FILE,
     SPLIT_FILE,
     TRANSCRIPT_FILE,
+    VOICES_FILE,
     Archive,
     copy_file,
     slugify,
@@ -215,8 +216,12 @@ def _voices(
     """Who speaks when, from the recording's voices (None when that is off or not installed)."""
     if not use_voices or not transcript.words():
         return None
-    audio = decode_for_whisper(run.folder / run.edition.source.file)
-    windows = voices.embed_windows(audio, transcript.words())
+    cache = run.folder / VOICES_FILE
+    windows = voices.load_windows(cache, transcript.key)
+    if windows is None:  # embedded once per transcript: a corrected programme re-splits cheaply
+        audio = decode_for_whisper(run.folder / run.edition.source.file)
+        windows = voices.embed_windows(audio, transcript.words())
+        voices.save_windows(cache, windows, transcript.key)
     return diarize(windows, transcript.words(), expected_voices(programme))
 
 

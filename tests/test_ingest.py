@@ -32,7 +32,8 @@ def ingest_json(*args: str | Path) -> list[dict]:
 def test_archive_layout(sample_archive: Path) -> None:
     folder = sample_archive / "recordings" / EDITION
     names = {p.name for p in folder.iterdir()}
-    assert {"source.mp3", "edition.json", "transcript.json", "talks.json", "clips"} <= names
+    expected = {"source.mp3", "edition.json", "transcript.json", "voices.npz", "talks.json"}
+    assert expected | {"clips"} <= names
     assert not [n for n in names if n.endswith(".tmp")]
     assert (folder / "source.mp3").read_bytes() == SAMPLE_AUDIO.read_bytes()
     edition = json.loads((folder / "edition.json").read_text())
@@ -68,6 +69,7 @@ def test_changed_programme_resplits_without_transcribing_or_duplicating(
     sample_copy: Path, tmp_path: Path
 ) -> None:
     transcript = (sample_copy / "recordings" / EDITION / "transcript.json").read_bytes()
+    embedded = (sample_copy / "recordings" / EDITION / "voices.npz").read_bytes()
     programme = tmp_path / "programme.toml"
     programme.write_text(
         SAMPLE_PROGRAMME.read_text().replace("Dashboards clinicians", "Charts clinicians")
@@ -75,6 +77,7 @@ def test_changed_programme_resplits_without_transcribing_or_duplicating(
     (report,) = ingest_json(SAMPLE_AUDIO, "--programme", programme)
     assert report["status"] == "updated"
     assert (sample_copy / "recordings" / EDITION / "transcript.json").read_bytes() == transcript
+    assert (sample_copy / "recordings" / EDITION / "voices.npz").read_bytes() == embedded
     split = Archive(sample_copy).load_split(EDITION)
     assert split.talks[1].title == "Charts clinicians actually use"
     assert indexed_passages(sample_copy) == len(split.passages)
@@ -229,3 +232,11 @@ def test_zero_length_audio(sample_copy: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "zero length" in result.stderr or "no audio" in result.stderr
     assert snapshot(sample_copy) == before
+
+
+def test_words_only_split(sample_copy: Path) -> None:
+    (report,) = ingest_json(SAMPLE_AUDIO, "--programme", SAMPLE_PROGRAMME, "--no-voices")
+    assert report["method"] == "text-anchors" and report["status"] == "updated"
+    split = Archive(sample_copy).load_split(EDITION)
+    assert [t.speakers for t in split.talks][1] == ["Priya Shah", "Tom Baker"]
+    assert indexed_passages(sample_copy) == len(split.passages)
