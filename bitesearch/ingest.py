@@ -233,7 +233,7 @@ def _split(run: _Run, transcript: Transcript, use_voices: bool) -> tuple[Split, 
     programme = run.edition.programme if run.edition.programme.talks else None
     split = split_edition(transcript, programme, _voices(run, transcript, programme, use_voices))
     split.key = key
-    for talk in split.talks:
+    for talk in (t for t in split.talks if t.end > t.start):  # a talk not found has no clip
         talk.clip = f"{CLIPS_DIR}/{talk.slot:02d}-{slugify('-'.join(talk.speakers) or 'talk')}.mp3"
     shutil.rmtree(run.folder / CLIPS_DIR, ignore_errors=True)  # clips of an old split are stale
     write_json(run.folder / SPLIT_FILE, split.to_dict())
@@ -242,7 +242,7 @@ def _split(run: _Run, transcript: Transcript, use_voices: bool) -> tuple[Split, 
 
 def _clips(run: _Run, split: Split) -> bool:
     made = False
-    for talk in split.talks:
+    for talk in (t for t in split.talks if t.clip):
         target = run.folder / talk.clip
         if not target.exists():
             cut_clip(run.folder / run.edition.source.file, talk.start, talk.end, target)

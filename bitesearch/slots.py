@@ -6,8 +6,9 @@ cutting the units into an opening and one contiguous block per slot, maximising:
 
 - the speech of each block's own voices (its one or two dominant voices, not the host's)
   minus the speech of voices that dominate elsewhere (FOREIGN_WEIGHT),
-- a bonus when a block starts with the host's voice (HOST_START) and when the host names the
-  slot's speakers there ("please welcome Sam Milsom", MENTION),
+- a bonus when a block starts with the host's voice (HOST_START), when the host names the
+  slot's speakers there ("please welcome Sam Milsom", MENTION), and after a pause or applause
+  (a gap with no words, PAUSE_WORTH of MENTION),
 - a weak prior that a slot lasts about eight minutes (DURATION_WEIGHT on the squared log of
   the ratio: four or twelve minutes cost little, so the prior never forces eight),
 - EMPTY_SLOT for a slot left empty: a programme can list more talks than the recording holds.
@@ -19,6 +20,7 @@ and the host's thanks after the last word of the speakers or the audience.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -33,6 +35,8 @@ MENTION = 40.0  # ... and one where the host names the slot's speakers
 MENTION_WINDOW = 20.0  # an intro names the speakers within this many seconds of its start
 DURATION_WEIGHT = 15.0
 TYPICAL_SLOT = 480.0  # eight minutes: talk and questions
+PAUSE_FULL = 4.0  # seconds of silence or applause (no words) that mark a handover in full
+PAUSE_WORTH = 0.25  # ... worth a quarter of the host naming the speakers
 EMPTY_SLOT = 120.0  # the cost of a slot the recording does not hold at all
 MIN_OWN_SECONDS = 20.0  # less own speech than this: the slot's voice was not found
 
@@ -72,6 +76,7 @@ def cut_slots(
     times = _prefix_times(units, voices, host)
     unit_starts = np.array([u.start for u in units] + [units[-1].end if units else 0.0])
     host_led = np.array([u.label == host for u in units] + [False])
+    pauses = _pauses(units)
     mentions = [_mentions(units, spec, host) for spec in specs]
     anchors = [_anchor(units, spec.start) for spec in specs]
     lead_states = voices + 1  # the leading voice of a block, or `voices` for none (opening)
@@ -86,7 +91,7 @@ def cut_slots(
         for j in range(n + 1):
             starts = np.arange(0, j + 1)  # starts == j: the slot is empty (not in the recording)
             scores, leads, own = _block_scores(
-                times, unit_starts, starts, j, len(spec.names), host_led, mentions[k - 1]
+                times, unit_starts, starts, j, len(spec.names), host_led, mentions[k - 1] + pauses
             )
             before, previous = _before(first_best, first_lead, second_best, starts, leads, own)
             total = before + scores
@@ -187,6 +192,13 @@ def _mentions(units: list[Sentence], spec: SlotSpec, host: int) -> np.ndarray:
             flags[i] = max(flags[i], 1.0 - (unit.start - units[i].start) / (2 * MENTION_WINDOW))
             i -= 1
     return flags
+
+
+def _pauses(units: list[Sentence]) -> np.ndarray:
+    """For each unit, the (mention-scaled) worth of the silence or applause before it: a gap
+    of PAUSE_FULL seconds or more is worth PAUSE_WORTH of a spoken introduction."""
+    gaps = np.array([0.0] + [b.start - a.end for a, b in itertools.pairwise(units)] + [0.0])
+    return PAUSE_WORTH * np.clip(gaps / PAUSE_FULL, 0.0, 1.0)
 
 
 def _anchor(units: list[Sentence], start: float | None) -> int | None:

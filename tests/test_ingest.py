@@ -240,3 +240,19 @@ def test_words_only_split(sample_copy: Path) -> None:
     split = Archive(sample_copy).load_split(EDITION)
     assert [t.speakers for t in split.talks][1] == ["Priya Shah", "Tom Baker"]
     assert indexed_passages(sample_copy) == len(split.passages)
+
+
+def test_a_programme_longer_than_the_recording(sample_copy: Path, tmp_path: Path) -> None:
+    programme = tmp_path / "programme.toml"
+    extra = '\n[[talks]]\nspeakers = ["Extra Person"]\ntitle = "Not tonight"\n'
+    programme.write_text(SAMPLE_PROGRAMME.read_text() + extra)
+    result = run("ingest", SAMPLE_AUDIO, "--programme", programme, "--quiet")
+    assert result.exit_code == 0
+    assert "Warning: data-bites-056: talk 4 (Extra Person) is not in the recording" in result.stderr
+    rows = json.loads(run("talks", "--json").stdout)
+    assert len(rows) == 4 and rows[3]["confidence"] == 0.0 and rows[3]["clip"] == ""
+    assert [r["speakers"] for r in rows[:3]] == [
+        ["Sam Milsom"],
+        ["Priya Shah", "Tom Baker"],
+        ["Alex Rivers"],
+    ]
