@@ -21,7 +21,7 @@ MAX_POINTS = 3000  # windows clustered at most (50 minutes of speech at a 1-s ho
 MAX_VOICES = 12  # without a programme, at most this many main voices are looked for
 MAIN_SECONDS = 20.0  # a voice with less speech than this is not a main voice
 OTHER_SIMILARITY = 0.78  # a window less like every main voice than this is OTHER
-SWITCH_COST = 0.6  # similarity a change of voice must win back (Viterbi transition cost)
+SWITCH_COST = 0.15  # similarity a change of voice must win back (Viterbi transition cost)
 
 
 @dataclass
@@ -39,8 +39,7 @@ def diarize(windows: VoiceWindows, words: list[Word], main_voices: int | None) -
     if len(windows) < 2:
         return Diarization(np.zeros(len(windows), dtype=int), [0] * len(words), 1, [0.0])
     centroids = _main_centroids(windows.vectors, main_voices)
-    labels = _viterbi(windows.vectors @ centroids.T)
-    labels = _renumber_by_appearance(labels)
+    labels = _renumber_by_appearance(_fill_blips(_viterbi(windows.vectors @ centroids.T)))
     seconds = [float((labels == v).sum() * HOP_SECONDS) for v in range(len(centroids))]
     return Diarization(labels, label_words(windows.times, labels, words), len(centroids), seconds)
 
@@ -111,6 +110,16 @@ def _viterbi(similarity: np.ndarray) -> np.ndarray:
     for t in range(n - 1, 0, -1):
         path[t - 1] = back[t, path[t]]
     return np.where(path == voices, OTHER, path)
+
+
+def _fill_blips(labels: np.ndarray) -> np.ndarray:
+    """A single window unlike the windows on both sides of it, which agree, is one of them:
+    a 1.6-s window is too short to be a turn of its own."""
+    out = labels.copy()
+    for t in range(1, len(out) - 1):
+        if out[t - 1] == out[t + 1] != out[t]:
+            out[t] = out[t - 1]
+    return out
 
 
 def _renumber_by_appearance(labels: np.ndarray) -> np.ndarray:
