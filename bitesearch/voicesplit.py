@@ -185,19 +185,21 @@ def _slot(
     talk.qa_start = mine[parts.qa].start if parts.qa is not None else None
     talk.estimated = not explicit
     talk.confidence = 1.0 if explicit else confidence(cut)
-    kinds = [_kind(i, u, parts, host) for i, u in enumerate(mine)]
+    stop = parts.qa if parts.qa is not None else parts.last + 1
+    last_own = max((i for i in range(parts.talk, stop) if mine[i].label in cut.own), default=0)
+    kinds = [_kind(i, u, parts, host, last_own) for i, u in enumerate(mine)]
     return talk, [Block(k, slot, u.start, u.end) for k, u in zip(kinds, mine, strict=True)]
 
 
-def _kind(i: int, unit: Sentence, parts: object, host: int) -> Kind:
+def _kind(i: int, unit: Sentence, parts: object, host: int, last_own: int) -> Kind:
     talk, qa, last = parts.talk, parts.qa, parts.last  # type: ignore[attr-defined]
     is_host = unit.label == host
     if i < talk or i > last:
         return "host"
     if qa is not None and i >= qa:
         return "host" if is_host else "qa"
-    aside = unit.end - unit.start >= HOST_ASIDE_SECONDS or QA_INVITE.search(unit.norm)
-    return "host" if is_host and aside else "talk"
+    long_or_invite = unit.end - unit.start >= HOST_ASIDE_SECONDS or QA_INVITE.search(unit.norm)
+    return "host" if is_host and (long_or_invite or i > last_own) else "talk"
 
 
 def _merge(blocks: list[Block]) -> list[Block]:
