@@ -38,7 +38,8 @@ TYPICAL_SLOT = 480.0  # eight minutes: talk and questions
 PAUSE_FULL = 4.0  # seconds of silence or applause (no words) that mark a handover in full
 PAUSE_WORTH = 0.25  # ... worth a quarter of the host naming the speakers
 EMPTY_SLOT = 120.0  # the cost of a slot the recording does not hold at all
-MIN_OWN_SECONDS = 20.0  # less own speech than this: the slot's voice was not found
+MIN_OWN_SECONDS = 20.0
+MAX_ESTIMATED = 0.95  # an estimated boundary is never presented as certain  # less own speech than this: the slot's voice was not found
 
 
 @dataclass
@@ -265,7 +266,7 @@ def confidence(cut: SlotCut) -> float:
     share = cut.own_seconds / max(cut.own_seconds + cut.foreign_seconds, 1e-9)
     found = 1.0 if cut.own_seconds >= MIN_OWN_SECONDS else cut.own_seconds / MIN_OWN_SECONDS
     score = 0.5 * share * found + 0.25 * cut.host_led + 0.25 * cut.mentioned
-    return round(min(score, 1.0), 2)
+    return round(min(score, MAX_ESTIMATED), 2)
 
 
 @dataclass
