@@ -10,6 +10,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from typer.testing import CliRunner
 
 from bitesearch.audio import ffmpeg_exe
 from bitesearch.cli import app
+from tests import httpserver
+from tests.httpserver import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "recordings" / "sample"
@@ -84,3 +87,27 @@ def snapshot(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+@pytest.fixture
+def http_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    """A real HTTP server on 127.0.0.1 (see tests/httpserver.py); no proxy is ever used."""
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    state, httpd = httpserver.start()
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def mp3_clips(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Three short MP3s of real speech cut from the sample (one per test feed edition)."""
+    folder = tmp_path_factory.mktemp("mp3")
+    spans = [(0.0, 12.0), (70.0, 82.0), (150.0, 162.0)]
+    clips = []
+    for n, (start, end) in enumerate(spans, start=1):
+        target = folder / f"edition-{n}.mp3"
+        cut(SAMPLE_AUDIO, start, end, target)
+        clips.append(target)
+    return clips
