@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from bitesearch.errors import BitesearchError
 
@@ -109,7 +109,7 @@ def _open(url: str, options: FetchOptions, headers: dict[str, str]) -> Any:
         if exc.code >= 500 or exc.code == 429:
             raise _Retry(f"HTTP {exc.code} {exc.reason}") from None
         if exc.code in (301, 302, 303, 307, 308):  # a redirect urllib would not follow
-            check_url(exc.headers.get("Location", ""))
+            check_url(urljoin(url, exc.headers.get("Location", "")))
             raise BitesearchError(f"{url}: too many redirects") from None
         raise BitesearchError(f"{url}: HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
@@ -150,6 +150,21 @@ def fetch_bytes(url: str, options: FetchOptions, limit: int = PAGE_MAX_BYTES) ->
             return body, response.geturl()
 
     result: tuple[bytes, str] = _with_retries(attempt, url, options)
+    return result
+
+
+def peek(url: str, options: FetchOptions, size: int = 1024) -> tuple[str, bytes]:
+    """The Content-Type and first bytes of url: enough to tell a feed from a page or a file."""
+
+    def attempt() -> tuple[str, bytes]:
+        with _open(url, options, {}) as response:
+            kind = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            try:
+                return kind, response.read(size)
+            except (TimeoutError, ConnectionError, http.client.HTTPException) as exc:
+                raise _Retry(exc.__class__.__name__) from None
+
+    result: tuple[str, bytes] = _with_retries(attempt, url, options)
     return result
 
 
