@@ -135,6 +135,8 @@ def _whisper_json(text: str, path: Path) -> list[Segment]:
 def _word(data: dict[str, Any]) -> Word | None:
     try:
         text = str(data.get("word", data.get("text", "")))
-        return Word(float(data["start"]), float(data["end"]), text, float(data.get("probability", 1)))
+        return Word(
+            float(data["start"]), float(data["end"]), text, float(data.get("probability", 1))
+        )
     except (KeyError, TypeError, ValueError):
         return None

@@ -28,7 +28,7 @@ from bitesearch.errors import BitesearchError
 SCHEMES = ("http", "https")
 CHUNK = 1 << 16
 USER_AGENT = "bitesearch (+https://github.com/bitesearch)"
-DEFAULT_MAX_BYTES = 2 * 1024**3  # 2 GB: a three-hour video is well under it
+DEFAULT_MAX_BYTES = 2 * 10**9  # 2 GB: a three-hour video is well under it
 PAGE_MAX_BYTES = 20 * 1024**2  # feeds and pages are text; 20 MB is already absurd
 
 ByteProgress = Callable[[int, int | None], None]  # (bytes on disk, total if known)
@@ -74,8 +74,8 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
     """Follows at most max_redirections hops, each to an http(s) URL."""
 
     def __init__(self, limit: int) -> None:
-        self.max_redirections = limit
-        self.max_repeats = min(limit, 4)
+        self.max_redirections = limit  # type: ignore[misc]
+        self.max_repeats = min(limit, 4)  # type: ignore[misc]
 
     def redirect_request(
         self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
@@ -241,9 +241,7 @@ def _check_size(url: str, size: int | None, limit: int, part: Path | None = None
     if size is not None and size > limit:
         if part is not None:
             part.unlink(missing_ok=True)
-        raise BitesearchError(
-            f"{url} is larger than the {limit:,}-byte cap (--max-size raises it)"
-        )
+        raise BitesearchError(f"{url} is larger than the {limit:,}-byte cap (--max-size raises it)")
 
 
 def _length(response: Any) -> int | None:
@@ -266,3 +264,12 @@ def _size(path: Path) -> int:
         return path.stat().st_size
     except FileNotFoundError:
         return 0
+
+
+def parse_size(text: str) -> int:
+    """Bytes from '2GB', '500MB', '750k' or a plain number of bytes (decimal units)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*", text.lower())
+    if not match:
+        raise BitesearchError(f"not a size: {text!r} (use e.g. 500MB or 2GB)")
+    scale = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}[match.group(2)]
+    return int(float(match.group(1)) * scale)

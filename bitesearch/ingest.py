@@ -118,9 +118,8 @@ def ingest(
     origin = origin or Origin()
     programme = load_programme(options.programme) if options.programme else None
     only_text = captions.is_captions(source)
-    text = captions.load(source if only_text else origin.captions) if (
-        only_text or origin.captions
-    ) else None
+    given = source if only_text else origin.captions
+    text = captions.load(given) if given else None
     duration = origin.duration or (text.duration if only_text and text else probe(source))
     began = time.perf_counter()
     sha = origin.sha256 or sha256_file(source)
@@ -140,9 +139,7 @@ def _plan(
     origin: Origin,
 ) -> Edition:
     """The edition this source becomes; moves or replaces folders only once all checks pass."""
-    known = (archive.find_by_item(origin.item) if origin.item else None) or archive.find_by_sha(
-        sha
-    )
+    known = (archive.find_by_item(origin.item) if origin.item else None) or archive.find_by_sha(sha)
     programme = programme or _programme(origin, known)
     edition_id = edition_id_for(programme, source, sha)
     taken = archive.load_edition(edition_id)
@@ -208,9 +205,7 @@ def edition_id_for(programme: Programme, source: Path, sha: str) -> str:
     return f"{slugify(base, 30)}-{sha[:8]}"
 
 
-def _execute(
-    run: _Run, source: Path, options: TranscribeOptions, origin: Origin
-) -> IngestReport:
+def _execute(run: _Run, source: Path, options: TranscribeOptions, origin: Origin) -> IngestReport:
     fresh = not (run.folder / EDITION_FILE).exists()
     for stale in run.folder.glob("**/.*.tmp"):  # half-written files of a killed run
         stale.unlink()

@@ -131,7 +131,9 @@ def _programme(title: str, date: str, page: str, chapters: list[dict[str, Any]])
             speakers, talk_title = parsed
             end = chapter["end"]
             talks.append(
-                ProgrammeTalk(speakers, talk_title, [], chapter["start"], float(end) if end else None)
+                ProgrammeTalk(
+                    speakers, talk_title, [], chapter["start"], float(end) if end else None
+                )
             )
     return Programme(
         series=series_name(title),
@@ -175,7 +177,9 @@ def download(
     path = _downloaded(info, folder, stem)
     if path.stat().st_size > options.fetch.max_bytes:
         path.unlink()
-        raise BitesearchError(f"{item.location} is larger than the {options.fetch.max_bytes:,}-byte cap")
+        raise BitesearchError(
+            f"{item.location} is larger than the {options.fetch.max_bytes:,}-byte cap"
+        )
     return path, _captions(info)
 
 

@@ -18,11 +18,15 @@ from bitesearch.feeds import edition_number, series_name
 from bitesearch.fetch import FetchOptions, check_url, fetch_bytes
 from bitesearch.models import Programme, ProgrammeTalk
 
-_NAME = r"[A-Z][\w'’.-]+(?:\s+(?:[A-Z][\w'’.-]+|de|van|der|von|da|al|bin|le))*"
-_SPEAKERS = re.compile(rf"^\s*({_NAME}(?:\s*(?:,|&|\band\b)\s*{_NAME})*)\s*[:–—-]\s+(\S.{{2,}})$")
+_APOS = "'\u2019"  # ' and the typographic apostrophe
+_DASHES = "\u2013\u2014"  # en and em dash
+_NAME = rf"[A-Z][\w{_APOS}.-]+(?:\s+(?:[A-Z][\w{_APOS}.-]+|de|van|der|von|da|al|bin|le))*"
+_SPEAKERS = re.compile(
+    rf"^\s*({_NAME}(?:\s*(?:,|&|\band\b)\s*{_NAME})*)\s*[:{_DASHES}-]\s+(\S.{{2,}})$"
+)
 _ORG = re.compile(
     r"\b(?:at|from|with|of)\s+(?:the\s+)?"
-    r"((?:[A-Z][\w&'’.-]*)(?:\s+(?:[A-Z][\w&'’.-]*|of|and|for|&))*)"
+    rf"((?:[A-Z][\w&{_APOS}.-]*)(?:\s+(?:[A-Z][\w&{_APOS}.-]*|of|and|for|&))*)"
 )
 _HOST = re.compile(rf"\b(?:[Hh]osted by|[Hh]ost(?:ed)?:|[Cc]haired by)\s+({_NAME})")
 _TALK_TAGS = ["h2", "h3", "h4", "h5", "h6", "p", "li"]
@@ -155,9 +159,9 @@ def _recording(soup: Any, base: str) -> str:
 
 def _from_embed(src: str) -> str:
     parts = urlsplit(src)
-    if match := re.match(r"^/embed/([\w-]{6,})", parts.path):
-        if "youtube" in (parts.hostname or ""):
-            return f"https://www.youtube.com/watch?v={match.group(1)}"
+    match = re.match(r"^/embed/([\w-]{6,})", parts.path)
+    if match and "youtube" in (parts.hostname or ""):
+        return f"https://www.youtube.com/watch?v={match.group(1)}"
     if (parts.hostname or "").endswith("soundcloud.com") and "url" in parse_qs(parts.query):
         return parse_qs(parts.query)["url"][0]
     return src
