@@ -38,6 +38,7 @@ def parse(data: bytes, url: str) -> list[Item]:
 
     feedparser.api.PREFERRED_XML_PARSERS = ["defusedxml.expatreader"]
     try:
+        _refuse_entities(data)
         parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=True)
     except DefusedXmlException as exc:
         raise BitesearchError(
@@ -48,6 +49,19 @@ def parse(data: bytes, url: str) -> list[Item]:
         raise BitesearchError(f"{url} is not a feed bitesearch can read ({reason})")
     channel = parsed.feed.get("title", "")
     return [item for entry in parsed.entries if (item := _item(entry, channel))]
+
+
+def _refuse_entities(data: bytes) -> None:
+    """Raise defusedxml's error for entity declarations or external references, whichever
+    parser feedparser would fall back to; a merely malformed feed is left to its loose parser."""
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except ParseError:
+        pass
 
 
 def _item(entry: Any, channel: str) -> Item | None:

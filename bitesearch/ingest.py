@@ -139,7 +139,7 @@ def _plan(
     origin: Origin,
 ) -> Edition:
     """The edition this source becomes; moves or replaces folders only once all checks pass."""
-    known = (archive.find_by_item(origin.item) if origin.item else None) or archive.find_by_sha(sha)
+    known = _known(archive, origin.item, sha)
     programme = programme or _programme(origin, known)
     edition_id = edition_id_for(programme, source, sha)
     taken = archive.load_edition(edition_id)
@@ -168,6 +168,17 @@ def _plan(
         captions=_captions_file(source, origin),
     )
     return Edition(id=edition_id, programme=programme, source=info)
+
+
+def _known(archive: Archive, item: str, sha: str) -> Edition | None:
+    """The edition this item (else this audio) became; the same audio under another item
+    (a re-published episode) is a different edition."""
+    if item and (by_item := archive.find_by_item(item)):
+        return by_item
+    by_sha = archive.find_by_sha(sha)
+    if by_sha and item and by_sha.source.item not in ("", item, f"sha256:{sha}"):
+        return None
+    return by_sha
 
 
 def _programme(origin: Origin, known: Edition | None) -> Programme:

@@ -20,7 +20,8 @@ from bitesearch.models import Programme, ProgrammeTalk
 
 _APOS = "'\u2019"  # ' and the typographic apostrophe
 _DASHES = "\u2013\u2014"  # en and em dash
-_NAME = rf"[A-Z][\w{_APOS}.-]+(?:\s+(?:[A-Z][\w{_APOS}.-]+|de|van|der|von|da|al|bin|le))*"
+_WORD = rf"[A-Z](?:[\w{_APOS}-]+|\.)"  # a capitalised word or an initial ("J.")
+_NAME = rf"{_WORD}(?:\s+(?:{_WORD}|de|van|der|von|da|al|bin|le))*"
 _SPEAKERS = re.compile(
     rf"^\s*({_NAME}(?:\s*(?:,|&|\band\b)\s*{_NAME})*)\s*[:{_DASHES}-]\s+(\S.{{2,}})$"
 )

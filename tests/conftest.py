@@ -102,9 +102,9 @@ def http_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
 
 @pytest.fixture(scope="session")
 def mp3_clips(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """Three short MP3s of real speech cut from the sample (one per test feed edition)."""
+    """Four short MP3s of real speech cut from the sample (one per test feed edition)."""
     folder = tmp_path_factory.mktemp("mp3")
-    spans = [(0.0, 12.0), (70.0, 82.0), (150.0, 162.0)]
+    spans = [(0.0, 12.0), (70.0, 82.0), (150.0, 162.0), (200.0, 212.0)]
     clips = []
     for n, (start, end) in enumerate(spans, start=1):
         target = folder / f"edition-{n}.mp3"
