@@ -7,6 +7,7 @@ is only ever handed bytes, so it fetches nothing itself.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import time
@@ -58,10 +59,8 @@ def _refuse_entities(data: bytes) -> None:
 
     from defusedxml.ElementTree import fromstring
 
-    try:
+    with contextlib.suppress(ParseError):
         fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
-    except ParseError:
-        pass
 
 
 def _item(entry: Any, channel: str) -> Item | None:
