@@ -65,14 +65,20 @@ def _params(fetch: FetchOptions, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _extract(url: str, params: dict[str, Any], download: bool = False) -> dict[str, Any]:
+def _extract(
+    url: str, params: dict[str, Any], download: bool = False, info: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """yt-dlp's info for url (downloading when asked); from `info` already extracted, if given."""
     import yt_dlp
 
     check_url(url)
     try:
         with yt_dlp.YoutubeDL(params) as ydl:
-            info = ydl.extract_info(url, download=download)
-            return dict(ydl.sanitize_info(info))
+            if info is not None:
+                result = ydl.process_ie_result(dict(info), download=download)
+            else:
+                result = ydl.extract_info(url, download=download)
+            return dict(ydl.sanitize_info(result))
     except yt_dlp.utils.YoutubeDLError as exc:
         message = re.sub(r"^ERROR:\s*", "", str(exc)).splitlines()[0]
         raise BitesearchError(f"{url}: {message}") from None
@@ -82,14 +88,22 @@ def items(url: str, fetch: FetchOptions) -> list[Item]:
     """The recordings at url: one, or each entry of a playlist (newest first, as listed)."""
     info = _extract(url, _params(fetch))
     if info.get("_type") == "playlist":
-        return [_item(entry, None) for entry in info.get("entries") or [] if entry]
+        return [_item(entry, _resolved(entry)) for entry in info.get("entries") or [] if entry]
     return [_item(info, info)]
+
+
+def _resolved(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """A playlist entry yt-dlp already resolved (not a bare link to extract later)."""
+    return None if entry.get("_type") in ("url", "url_transparent") else entry
 
 
 def _item(info: dict[str, Any], full: dict[str, Any] | None) -> Item:
     from bitesearch.sources import Item
 
-    page = str(info.get("webpage_url") or info.get("url") or "")
+    if full is None:  # a link to extract when its turn comes (e.g. a YouTube playlist entry)
+        page = str(info.get("url") or info.get("webpage_url") or "")
+    else:
+        page = str(info.get("webpage_url") or info.get("url") or "")
     title = str(info.get("title") or "")
     date = _date(info.get("upload_date"))
     chapters = chapters_of(info)
@@ -173,7 +187,7 @@ def download(
     )
     folder.mkdir(parents=True, exist_ok=True)
     _check_formats(item)
-    info = _extract(item.location, params, download=True)
+    info = _extract(item.location, params, download=True, info=item.info)
     path = _downloaded(info, folder, stem)
     if path.stat().st_size > options.fetch.max_bytes:
         path.unlink()

@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -34,6 +36,23 @@ def own_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("BITESEARCH_ARCHIVE", str(archive))
     monkeypatch.setenv("COLUMNS", "160")
     return archive
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every connection a test makes goes to this machine: anything else fails loudly."""
+    connect = socket.socket.connect
+
+    def local_only(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in LOOPBACK:
+            raise AssertionError(f"a test tried to reach {address!r}: tests stay on 127.0.0.1")
+        return connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", local_only)
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 def run(*args: str | Path) -> object:
