@@ -26,7 +26,10 @@ def page(http_server: Server) -> str:
     [
         ("Sam Milsom: Open data", (["Sam Milsom"], "Open data")),
         ("Priya Shah and Tom Baker: Dashboards", (["Priya Shah", "Tom Baker"], "Dashboards")),
-        ("A. N. Other, Bo Li & Jo Smith – Maps", (["A. N. Other", "Bo Li", "Jo Smith"], "Maps")),
+        (
+            "A. N. Other, Bo Li & Jo Smith \u2013 Maps",
+            (["A. N. Other", "Bo Li", "Jo Smith"], "Maps"),
+        ),
         ("Update: slides are on the wiki", None),
         ("Thanks to everyone who came: see you soon", None),
     ],
@@ -76,5 +79,5 @@ def test_ingest_a_page_follows_its_recording(page: str, http_server: Server) -> 
     (report,) = json.loads(result.stdout)
     assert report["edition_id"] == "data-bites-056" and report["talks"] == 3
     rows = json.loads(run("talks", "--json").stdout)
-    assert [r["title"] for r in rows][0] == "Open data in local government"
+    assert rows[0]["title"] == "Open data in local government"
     assert len(http_server.requests("/audio/56.mp3")) == 1
