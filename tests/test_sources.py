@@ -4,12 +4,15 @@ Incremental: a second run of a feed downloads and transcribes nothing; a new ite
 is the only one ingested. One bad item is reported and skipped; the others go on.
 """
 
+import hashlib
 import json
 from pathlib import Path
 
 import pytest
 
 from bitesearch.archive import Archive
+from bitesearch.errors import BitesearchError
+from bitesearch.fetch import FetchOptions, download
 from tests.conftest import run, snapshot
 from tests.httpserver import Route, Server
 from tests.sitedata import BOMB, EXTERNAL, THREE, Episode, serve_feed
@@ -172,3 +175,21 @@ def test_titles_never_make_file_names(
     folder = own_archive / "recordings" / report["edition_id"]
     assert folder.parent == own_archive / "recordings" and folder.is_dir()
     assert "/" not in report["edition_id"] and ".." not in report["edition_id"]
+
+
+def test_a_download_cut_short_in_one_run_is_resumed_by_the_next(
+    http_server: Server, mp3_clips: list[Path], own_archive: Path
+) -> None:
+    body = mp3_clips[2].read_bytes()
+    http_server.routes["/late.mp3"] = Route(body, "audio/mpeg", drop_after=len(body) // 2)
+    url = http_server.url("/late.mp3")
+    stem = hashlib.sha256(f"url:{url}".encode()).hexdigest()[:16]
+    part = Archive(own_archive).downloads / f"{stem}.mp3"
+    with pytest.raises(BitesearchError):  # the run that was cut short (no retries left)
+        download(url, part, FetchOptions(retries=0))
+    assert part.with_name(part.name + ".part").stat().st_size == len(body) // 2
+
+    (report,) = ingest_json(url)
+    assert report["status"] == "ingested"
+    assert http_server.requests("/late.mp3")[-1].range == f"bytes={len(body) // 2}-"
+    assert http_server.requests("/late.mp3")[-1].sent == len(body) - len(body) // 2
