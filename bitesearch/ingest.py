@@ -141,7 +141,8 @@ def _plan(
     """The edition this source becomes; moves or replaces folders only once all checks pass."""
     known = _known(archive, origin.item, sha)
     programme = programme or _programme(origin, known)
-    edition_id = edition_id_for(programme, source, sha)
+    named = Path(_name_only(origin.title)) if origin.title else source  # not the download's hash
+    edition_id = edition_id_for(programme, named, sha)
     taken = archive.load_edition(edition_id)
     if taken and taken.source.sha256 != sha:
         if not replace:
@@ -179,6 +180,11 @@ def _known(archive: Archive, item: str, sha: str) -> Edition | None:
     if by_sha and item and by_sha.source.item not in ("", item, f"sha256:{sha}"):
         return None
     return by_sha
+
+
+def _name_only(title: str) -> str:
+    """A title as a file name's stem would be (slugify makes it safe later)."""
+    return title.replace("/", " ").replace("\\", " ")
 
 
 def _programme(origin: Origin, known: Edition | None) -> Programme:

@@ -87,25 +87,26 @@ STATUS_STYLES = {"ingested": "green", "updated": "yellow", "failed": "bold red",
 
 
 def ingest_table(reports: list[IngestReport], title: str = "Ingested") -> Table:
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption="seconds: " + " / ".join(STAGES),
+        caption_justify="left",
+    )
     table.add_column("edition", no_wrap=True)
-    table.add_column("item")
+    table.add_column("item", max_width=40)
     table.add_column("status", no_wrap=True)
     table.add_column("audio", no_wrap=True)
     table.add_column("talks", justify="right")
-    table.add_column("seconds: " + " / ".join(STAGES))
+    table.add_column("seconds", no_wrap=True)
     for r in reports:
         seconds = " / ".join(f"{r.stages.get(s, 0.0):.1f}" for s in STAGES) if r.stages else "-"
         status = Text(r.status, style=STATUS_STYLES.get(r.status, ""))
         duration = hms(r.duration) if r.duration else "-"
         talks = str(r.talks) if r.edition_id else "-"
-        table.add_row(r.edition_id or "-", _shorten(r.title or r.source), status, duration,
-                      talks, seconds)  # fmt: skip
+        table.add_row(r.edition_id or "-", r.title or r.source, status, duration, talks, seconds)
     return table
-
-
-def _shorten(text: str, width: int = 48) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def styled(snippet: str) -> Text:

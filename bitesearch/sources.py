@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -134,9 +135,13 @@ def ingest_item(
                 captions=captions,
             )  # fmt: skip
             return ingest(archive, kept, options, progress, origin)
+    began = time.perf_counter()
     path, captions = fetch_item(archive, item, source_options)
+    fetched = time.perf_counter() - began
     origin = replace(origin, consume=True, captions=origin.captions or captions)
-    return ingest(archive, path, options, progress, origin)
+    report = ingest(archive, path, options, progress, origin)
+    report.stages["download"] = round(report.stages.get("download", 0.0) + fetched, 3)
+    return report
 
 
 def _kept_captions(folder: Path, name: str) -> Path | None:
