@@ -154,18 +154,19 @@ def _plan(
     if known and known.id != edition_id:  # the same audio under a new programme: keep its work
         index.remove_edition(archive, known.id) if archive.index_dir.exists() else None
         archive.edition_dir(known.id).rename(archive.edition_dir(edition_id))
+    was = known.source if known else Source("", "", 0, 0.0, "")
     info = Source(
-        name=origin.name or str(source),
+        name=origin.name or (was.name if was.url else str(source)),
         sha256=sha,
         size=source.stat().st_size,
         duration=round(duration, 3),
         file="" if captions.is_captions(source) else f"source{_suffix(source)}",
-        item=origin.item or f"sha256:{sha}",
-        url=origin.url,
-        title=origin.title,
-        date=origin.date,
-        description=origin.description,
-        chapters=list(origin.chapters),
+        item=origin.item or was.item or f"sha256:{sha}",  # a local copy keeps the feed's id
+        url=origin.url or was.url,
+        title=origin.title or was.title,
+        date=origin.date or was.date,
+        description=origin.description or was.description,
+        chapters=list(origin.chapters) or was.chapters,
         captions=_captions_file(source, origin),
     )
     return Edition(id=edition_id, programme=programme, source=info)
@@ -251,7 +252,7 @@ def _execute(run: _Run, source: Path, options: TranscribeOptions, origin: Origin
         status=status,
         stages=run.stages,
         item=run.edition.source.item,
-        title=run.edition.source.title or run.edition.programme.title,
+        title=run.edition.programme.title or run.edition.source.title,
     )
 
 

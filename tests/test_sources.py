@@ -193,3 +193,17 @@ def test_a_download_cut_short_in_one_run_is_resumed_by_the_next(
     assert report["status"] == "ingested"
     assert http_server.requests("/late.mp3")[-1].range == f"bytes={len(body) // 2}-"
     assert http_server.requests("/late.mp3")[-1].sent == len(body) - len(body) // 2
+
+
+def test_a_local_copy_of_a_feed_item_keeps_its_id(
+    http_server: Server, mp3_clips: list[Path], own_archive: Path
+) -> None:
+    feed = serve_feed(http_server, mp3_clips[:1], THREE[:1])
+    ingest_json(feed)
+    ingest_json(mp3_clips[0])  # the same audio from disk: the same edition
+    edition = Archive(own_archive).load_edition("data-bites-001")
+    assert edition is not None and edition.source.item == "feed:databites-1"
+    assert edition.source.url == http_server.url("/audio/ep1.mp3")
+    http_server.log.clear()
+    assert [r["status"] for r in ingest_json(feed)] == ["up to date"]
+    assert audio_requests(http_server) == []
