@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from bitesearch.archive import Archive
-from bitesearch.audio import probe
-from bitesearch.errors import BitesearchError
+from bitesearch.audio import probe, sha256_file
+from bitesearch.errors import BitesearchError, UsageError
 from bitesearch.fetch import FetchOptions, check_url, download, is_url, peek
 from bitesearch.ingest import IngestOptions, IngestReport, Origin, Progress, ingest
 from bitesearch.models import Programme
@@ -190,11 +190,14 @@ def _safe_suffix(url: str) -> str:
 
 
 def dry_run_status(archive: Archive, item: Item) -> str:
+    """What ingest would do with the item, found without downloading or decoding it."""
     if item.error:
         return "refused"
-    if item.kind != "file" and archive.find_by_item(item.id):
-        return "up to date"
-    return "would ingest"
+    if item.kind == "file":
+        path = Path(item.location)
+        known = path.is_file() and archive.find_by_sha(sha256_file(path))
+        return "up to date" if known else "would ingest"
+    return "up to date" if archive.find_by_item(item.id) else "would ingest"
 
 
 def report_for(item: Item, status: str, error: str = "") -> IngestReport:
@@ -205,6 +208,19 @@ def report_for(item: Item, status: str, error: str = "") -> IngestReport:
         talks=0, passages=0, method="", status=status, item=item.id,
         title=item.title or item.location, error=error,
     )  # fmt: skip
+
+
+def _one_edition(
+    source: str, items: list[Item], options: IngestOptions, source_options: SourceOptions
+) -> None:
+    """--programme, --page and --transcript describe one edition: not a whole feed."""
+    if len(items) > 1 and (
+        options.programme or source_options.programme or source_options.transcript
+    ):
+        raise UsageError(
+            f"--programme, --page and --transcript describe one edition, but {source} has "
+            f"{len(items)} items: add --limit 1, or ingest the feed without them"
+        )
 
 
 def ingest_sources(
@@ -224,6 +240,7 @@ def ingest_sources(
                 raise
             yield report_for(Item("", "file", source), "failed", str(exc))
             continue
+        _one_edition(source, items, options, source_options)
         for item in items:
             if source_options.dry_run:
                 yield report_for(item, dry_run_status(archive, item))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -24,6 +25,7 @@ class Route:
     ignore_range: bool = False
     extra_length: int = 0  # announce this many more bytes than are sent (a lying server)
     redirect: str = ""  # answer 302 to this location
+    stall: float = 0.0  # wait this many seconds before the body, the first time (a timeout)
     status: int = 200
 
 
@@ -101,6 +103,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(chunk) + route.extra_length))
         self.send_header("Accept-Ranges", "none" if route.ignore_range else "bytes")
         self.end_headers()
+        if route.stall:
+            stall, route.stall = route.stall, 0.0
+            self.wfile.flush()
+            time.sleep(stall)
+            self.close_connection = True
+            return
         if route.drop_after is not None:
             chunk, route.drop_after = chunk[: route.drop_after], None
             self.close_connection = True

@@ -107,3 +107,10 @@ def test_redirects_are_followed_limited_and_rechecked(http_server: Server, tmp_p
 def test_only_http_and_https(url: str) -> None:
     with pytest.raises(BitesearchError, match="only http and https"):
         check_url(url)
+
+
+def test_a_timeout_is_retried(http_server: Server, tmp_path: Path) -> None:
+    http_server.routes["/slow.mp3"] = Route(BODY, stall=1.5)
+    options = FetchOptions(retries=2, backoff=0.01, timeout=0.5)
+    result = download(http_server.url("/slow.mp3"), tmp_path / "a.mp3", options)
+    assert result.attempts == 2 and (tmp_path / "a.mp3").read_bytes() == BODY

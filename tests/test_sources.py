@@ -207,3 +207,14 @@ def test_a_local_copy_of_a_feed_item_keeps_its_id(
     http_server.log.clear()
     assert [r["status"] for r in ingest_json(feed)] == ["up to date"]
     assert audio_requests(http_server) == []
+
+
+def test_one_edition_options_with_a_whole_feed(
+    http_server: Server, mp3_clips: list[Path], own_archive: Path, tmp_path: Path
+) -> None:
+    feed = serve_feed(http_server, mp3_clips[:3], THREE)
+    programme = tmp_path / "p.toml"
+    programme.write_text('series = "Data Bites"\nedition = 9\n')
+    result = run("ingest", feed, "--programme", programme)
+    assert result.exit_code == 2 and "--limit 1" in result.stderr
+    assert not own_archive.exists()
