@@ -229,3 +229,15 @@ def test_zero_length_audio(sample_copy: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "zero length" in result.stderr or "no audio" in result.stderr
     assert snapshot(sample_copy) == before
+
+
+def test_an_edition_json_from_before_sources_still_loads(sample_copy: Path) -> None:
+    path = sample_copy / "recordings" / EDITION / "edition.json"
+    data = json.loads(path.read_text())
+    data["source"] = {k: data["source"][k] for k in ("name", "sha256", "size", "duration", "file")}
+    path.write_text(json.dumps(data))
+    edition = Archive(sample_copy).load_edition(EDITION)
+    assert edition is not None and edition.source.item == "" and edition.source.chapters == []
+    (report,) = ingest_json(SAMPLE_AUDIO, "--programme", SAMPLE_PROGRAMME)
+    assert report["status"] == "updated" and report["stages"]["transcribe"] < 1.0
+    assert report["item"].startswith("sha256:")
