@@ -17,13 +17,20 @@ from urllib.parse import urlsplit
 
 from bitesearch.errors import BitesearchError
 from bitesearch.feeds import edition_number, series_name
-from bitesearch.fetch import FetchOptions, check_url
+from bitesearch.fetch import ByteProgress, FetchOptions, check_url
 from bitesearch.models import Programme, ProgrammeTalk
 
 if TYPE_CHECKING:
     from bitesearch.sources import Item, SourceOptions
 
 PLATFORMS = ("youtube.com", "youtu.be", "soundcloud.com")
+# the best audio fetched over http(s), plain or as an HLS playlist (whose segments are http(s));
+# never rtmp, rtsp or mms
+HTTP_ONLY = "/".join(
+    f"{kind}[protocol^={protocol}]"
+    for kind in ("bestaudio", "best")
+    for protocol in ("http", "m3u8")
+)
 CAPTION_LANGS = ["en", "en-GB", "en-US", "en.*"]
 
 
@@ -166,7 +173,11 @@ def _date(value: Any) -> str:
 
 
 def download(
-    item: Item, folder: Path, stem: str, options: SourceOptions
+    item: Item,
+    folder: Path,
+    stem: str,
+    options: SourceOptions,
+    progress: ByteProgress | None = None,
 ) -> tuple[Path, Path | None]:
     """The item's best audio as folder/stem.EXT (resumed by yt-dlp from its .part), and its
     English captions as folder/stem.LANG.vtt when options.captions asks for them."""
@@ -175,7 +186,8 @@ def download(
         return done[0], None
     params = _params(
         options.fetch,
-        format="bestaudio/best",
+        format=HTTP_ONLY,
+        progress_hooks=[_hook(progress)] if progress else [],
         outtmpl={"default": str(folder / f"{stem}.%(ext)s")},
         restrictfilenames=True,
         noplaylist=True,
@@ -195,6 +207,14 @@ def download(
             f"{item.location} is larger than the {options.fetch.max_bytes:,}-byte cap"
         )
     return path, _captions(info)
+
+
+def _hook(progress: ByteProgress) -> Any:
+    def hook(status: dict[str, Any]) -> None:
+        total = status.get("total_bytes") or status.get("total_bytes_estimate")
+        progress(int(status.get("downloaded_bytes") or 0), int(total) if total else None)
+
+    return hook
 
 
 def _check_formats(item: Item) -> None:

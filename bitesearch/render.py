@@ -37,6 +37,9 @@ class SpeedColumn(ProgressColumn):
     """Audio time done of the total, and how many times faster than real time."""
 
     def render(self, task: Task) -> Text:
+        if task.fields.get("stage") == "download":  # bytes, not audio seconds
+            total = f"/{task.total / 1e6:.1f}" if task.total else ""
+            return Text(f"{task.completed / 1e6:.1f}{total} MB", style="cyan")
         speed = f" {task.speed:.0f}x" if task.speed else ""
         return Text(f"{hms(task.completed)}/{hms(task.total or 0)}{speed}", style="cyan")
 
@@ -56,8 +59,13 @@ def ingest_progress(quiet: bool, console: Console | None = None) -> Iterator[Any
         def for_source(name: str) -> Any:
             task = bar.add_task(f"{name[:24]}", total=None)
 
+            current = [""]
+
             def update(stage: str, done: float, total: float) -> None:
-                bar.update(task, completed=done, total=total)
+                if stage != current[0]:  # a new stage (download, then transcribe): a new speed
+                    current[0] = stage
+                    bar.reset(task, stage=stage)
+                bar.update(task, completed=done, total=total or None, stage=stage)
 
             return update
 
@@ -95,7 +103,7 @@ def ingest_table(reports: list[IngestReport], title: str = "Ingested") -> Table:
         caption_justify="left",
     )
     table.add_column("edition", no_wrap=True)
-    table.add_column("item", max_width=40)
+    table.add_column("item", min_width=12, max_width=40)
     table.add_column("status", no_wrap=True)
     table.add_column("audio", no_wrap=True)
     table.add_column("talks", justify="right")

@@ -20,7 +20,7 @@ from typing import Any
 from bitesearch.archive import Archive
 from bitesearch.audio import probe, sha256_file
 from bitesearch.errors import BitesearchError, UsageError
-from bitesearch.fetch import FetchOptions, check_url, download, is_url, peek
+from bitesearch.fetch import ByteProgress, FetchOptions, check_url, download, is_url, peek
 from bitesearch.ingest import IngestOptions, IngestReport, Origin, Progress, ingest
 from bitesearch.models import Programme
 
@@ -136,7 +136,7 @@ def ingest_item(
             )  # fmt: skip
             return ingest(archive, kept, options, progress, origin)
     began = time.perf_counter()
-    path, captions = fetch_item(archive, item, source_options)
+    path, captions = fetch_item(archive, item, source_options, _bytes(progress))
     fetched = time.perf_counter() - began
     origin = replace(origin, consume=True, captions=origin.captions or captions)
     report = ingest(archive, path, options, progress, origin)
@@ -164,18 +164,32 @@ def _origin(item: Item, options: SourceOptions) -> Origin:
     )
 
 
-def fetch_item(archive: Archive, item: Item, options: SourceOptions) -> tuple[Path, Path | None]:
+def _bytes(progress: Progress | None) -> ByteProgress | None:
+    """Download progress (bytes) through the ingest progress callback, as the download stage."""
+    if progress is None:
+        return None
+    report = progress
+
+    def update(done: int, total: int | None) -> None:
+        report("download", float(done), float(total or 0))
+
+    return update
+
+
+def fetch_item(
+    archive: Archive, item: Item, options: SourceOptions, progress: ByteProgress | None = None
+) -> tuple[Path, Path | None]:
     """The item's audio in downloads/ (and captions, when asked for), proven to decode."""
     stem = hashlib.sha256(item.id.encode()).hexdigest()[:16]  # never a name from a title
     captions = None
     if item.kind == "media":
         from bitesearch import media
 
-        path, captions = media.download(item, archive.downloads, stem, options)
+        path, captions = media.download(item, archive.downloads, stem, options, progress)
     else:
         path = archive.downloads / f"{stem}{_safe_suffix(item.location)}"
         if not path.exists():
-            download(item.location, path, options.fetch)
+            download(item.location, path, options.fetch, progress)
     try:
         probe(path)
     except BitesearchError as exc:
