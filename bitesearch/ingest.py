@@ -257,25 +257,26 @@ def _execute(run: _Run, source: Path, options: TranscribeOptions, origin: Origin
 
 
 def _store_source(run: _Run, source: Path, origin: Origin) -> bool:
-    copied = False
+    # edition.json first: a run killed before the copy (or the move of a download) finds the
+    # edition by its id next time, and its download still in downloads/, so fetches nothing
+    changed = False
+    current = run.archive.load_edition(run.edition.id)
+    if current is None or current.to_dict() != run.edition.to_dict():
+        write_json(run.folder / EDITION_FILE, run.edition.to_dict())
+        changed = True
     if run.edition.source.file and not (target := run.folder / run.edition.source.file).exists():
         if run.consume:  # a finished download in the archive: a rename, not a 2 GB copy
-            target.parent.mkdir(parents=True, exist_ok=True)
             source.replace(target)
         else:
             copy_file(source, target)
-        copied = True
+        changed = True
     given = source if captions.is_captions(source) else origin.captions
     if given and run.edition.source.captions:
         kept = run.folder / run.edition.source.captions
         if not kept.exists() or kept.read_bytes() != given.read_bytes():
             copy_file(given, kept)
-            copied = True
-    current = run.archive.load_edition(run.edition.id)
-    if current is None or current.to_dict() != run.edition.to_dict():
-        write_json(run.folder / EDITION_FILE, run.edition.to_dict())
-        return True
-    return copied
+            changed = True
+    return changed
 
 
 def _transcript(run: _Run, options: TranscribeOptions) -> tuple[Transcript, bool]:

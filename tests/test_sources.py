@@ -218,3 +218,19 @@ def test_one_edition_options_with_a_whole_feed(
     result = run("ingest", feed, "--programme", programme)
     assert result.exit_code == 2 and "--limit 1" in result.stderr
     assert not own_archive.exists()
+
+
+def test_killed_before_the_download_moved_in_nothing_is_fetched_again(
+    http_server: Server, mp3_clips: list[Path], own_archive: Path
+) -> None:
+    feed = serve_feed(http_server, mp3_clips[:1], THREE[:1])
+    ingest_json(feed)
+    folder = own_archive / "recordings" / "data-bites-001"
+    stem = hashlib.sha256(b"feed:databites-1").hexdigest()[:16]
+    (folder / "source.mp3").rename(own_archive / "downloads" / f"{stem}.mp3")  # as a kill left it
+    for name in ("transcript.json", "talks.json"):
+        (folder / name).unlink()
+    http_server.log.clear()
+    (report,) = ingest_json(feed)
+    assert report["status"] == "updated" and audio_requests(http_server) == []
+    assert (folder / "source.mp3").read_bytes() == mp3_clips[0].read_bytes()
