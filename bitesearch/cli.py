@@ -160,6 +160,8 @@ def ingest(
     downloading them, and an interrupted download or ingest is finished.
 
     Example: bitesearch ingest recordings/sample/edition.mp3 -p recordings/sample/programme.toml
+
+    Example: bitesearch ingest https://example.org/feed.xml --since 2026-01-01 --dry-run
     """
     from bitesearch.fetch import FetchOptions, parse_size
     from bitesearch.ingest import IngestOptions

@@ -234,3 +234,19 @@ def test_killed_before_the_download_moved_in_nothing_is_fetched_again(
     (report,) = ingest_json(feed)
     assert report["status"] == "updated" and audio_requests(http_server) == []
     assert (folder / "source.mp3").read_bytes() == mp3_clips[0].read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param([], "give a SOURCE", id="nothing-to-ingest"),
+        pytest.param(["x.mp3", "--since", "last week"], "YYYY-MM-DD", id="since"),
+        pytest.param(["x.mp3", "--limit", "0"], "--limit", id="limit"),
+        pytest.param(["x.mp3", "--max-size", "huge"], "not a size", id="max-size"),
+        pytest.param(["a.mp3", "b.mp3", "--transcript", "t.vtt"], "one SOURCE", id="transcript"),
+    ],
+)
+def test_bad_options(own_archive: Path, args: list[str], message: str) -> None:
+    result = run("ingest", *args)
+    assert result.exit_code != 0 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not own_archive.exists()
