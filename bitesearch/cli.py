@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -93,6 +94,13 @@ def _archive(ctx: typer.Context, must_exist: bool = True) -> Archive:
     if must_exist and not archive.root.is_dir():
         raise BitesearchError(f"no archive at {archive.root}: run `bitesearch ingest FILE` first")
     return archive
+
+
+def _single_threaded_blas() -> None:
+    """A query embeds a few words: its small matrix products only lose time to BLAS threads
+    (tens of ms each on a busy machine). Set before numpy is first imported."""
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
 
 
 def _print_json(data: Any) -> None:
@@ -200,6 +208,7 @@ def query(
 
     Example: bitesearch query "open data" --since 2024 --kind qa --cite
     """
+    _single_threaded_blas()
     from bitesearch.search import QueryOptions, search
 
     if json_output:
@@ -218,9 +227,9 @@ def query(
             _stderr().print(f"Did you mean: {' or '.join(result.suggestions)}?", markup=False)
         writer.write(result, sys.stdout)
         return
-    from bitesearch.render import hits_view
+    from bitesearch.views import hits_view
 
-    _stdout().print(hits_view(result, cite))
+    _stdout().print(hits_view(result, cite), crop=False)  # links and citations stay whole
 
 
 @app.command()
@@ -248,9 +257,9 @@ def show(
     if json_output:
         _print_json(context.to_dict())
         return
-    from bitesearch.render import context_view
+    from bitesearch.views import context_view
 
-    _stdout().print(context_view(context))
+    _stdout().print(context_view(context), crop=False)
 
 
 @app.command()

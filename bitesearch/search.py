@@ -126,9 +126,10 @@ def _rank(
 def _parse(schema: Any, text: str, typed: str, notes: list[str]) -> Any:
     """Whoosh's query language (with topic synonyms); what it cannot read falls back to the
     typed query, then to its plain words, with a note."""
-    from whoosh.qparser import MultifieldParser, OrGroup
+    from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
 
     parser = MultifieldParser(SEARCH_FIELDS, schema, group=OrGroup.factory(0.9))
+    parser.add_plugin(FuzzyTermPlugin())  # licence~ (one edit) and licence~2
     query = _try(parser, text)
     if _is_null(query) and text != typed:
         query = _try(parser, typed)
