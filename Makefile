@@ -23,7 +23,9 @@ demo: setup
 	$(BIN)/bitesearch talks
 	$(BIN)/bitesearch query "open data" --limit 3
 	$(BIN)/bitesearch query dashboards --limit 3
-	$(BIN)/bitesearch query AI --limit 3
+	$(BIN)/bitesearch query AI --limit 3 --cite
+	$(BIN)/bitesearch query hospital --format md
+	$(BIN)/bitesearch show data-bites-056/2 --at 00:01:51 --window 15
 	$(BIN)/bitesearch export --edition 56 --format md | head -n 30
 
 lint: setup

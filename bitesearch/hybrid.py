@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 RRF_K = 60  # the usual constant of reciprocal rank fusion (Cormack et al. 2009)
 VECTOR_CANDIDATES = 100  # passages taken from the vector ranking
 MIN_COSINE = 0.2  # below this a passage is not about the query (unrelated text scores < 0.18)
-HOST_PENALTY = 0.1  # host passages name every topic of the evening; rank them below talks
+HOST_PENALTY = 0.15  # host passages name every topic of the evening; rank them below talks
 _SYNTAX = re.compile(r"\b\w+:(\"[^\"]*\"|\([^)]*\)|\S+)|\b(AND|OR|NOT)\b|[\"()*~^]")
 
 

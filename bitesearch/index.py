@@ -44,6 +44,7 @@ def schema() -> Any:
         talk=NUMERIC(int, stored=True),
         talk_id=ID(stored=True),
         speakers=KEYWORD(stored=True, commas=True, lowercase=True),
+        talk_speakers=STORED,  # the talk's speakers, also on the host's passages in its slot
         speaker=TEXT(analyzer=stem),  # the talk's speakers' names, searchable as words
         spoken_by=TEXT(stored=True, analyzer=stem),  # who spoke this passage
         title=TEXT(stored=True, analyzer=stem, field_boost=1.5),
@@ -91,6 +92,7 @@ def documents(archive: Archive, edition: Edition, split: Split) -> list[dict[str
             "talk": p.slot,
             "talk_id": f"{edition.id}/{p.slot}",
             "speakers": ",".join(speakers),
+            "talk_speakers": ",".join(talk.speakers if talk else speakers),
             "speaker": " ".join(speakers),
             "spoken_by": p.speaker,
             "title": talk.title if talk else HOST_TITLE,

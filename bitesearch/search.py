@@ -226,7 +226,7 @@ class _Context:
             date=fields.get("date", ""),
             talk=int(fields["talk"]),
             talk_id=fields["talk_id"],
-            speakers=[s for s in fields["speakers"].split(",") if s],
+            speakers=[s for s in fields.get("talk_speakers", fields["speakers"]).split(",") if s],
             speaker=best.speaker,
             title=fields.get("title", ""),
             kind=best.kind,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 from typing import Any
 
 OPERATORS = {"AND", "OR", "NOT", "TO"}
 MAX_EDITS = 2
+MIN_LIKENESS = 0.75  # 'dashbords' -> 'dashboards' (0.95), not 'hospital' -> 'host' (0.67)
 
 
 def unknown_words(searcher: Any, text: str) -> list[tuple[str, str]]:
@@ -35,8 +37,8 @@ def did_you_mean(searcher: Any, text: str) -> list[str]:
     changed = False
     for word, term in unknown:
         near = corrector.suggest(term, limit=1, maxdist=MAX_EDITS)
-        if near:
-            surface = _as_spoken(searcher, near[0]) or near[0]
+        surface = (_as_spoken(searcher, near[0]) or near[0]) if near else ""
+        if surface and SequenceMatcher(None, word.lower(), surface).ratio() >= MIN_LIKENESS:
             corrected = re.sub(rf"\b{re.escape(word)}\b", surface, corrected, count=1)
             changed = True
     return [corrected] if changed else []
