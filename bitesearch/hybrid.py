@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion (Cormack et al. 2009)
 VECTOR_CANDIDATES = 100  # passages taken from the vector ranking
+SCAN_ALLOWED = 3000  # a filter allowing at most this many passages: score each of them
 MIN_COSINE = 0.2  # below this a passage is not about the query (unrelated text scores < 0.18)
 HOST_PENALTY = 0.15  # host passages name every topic of the evening; rank them below talks
 _SYNTAX = re.compile(r"\b\w+:(\"[^\"]*\"|\([^)]*\)|\S+)|\b(AND|OR|NOT)\b|[\"()*~^]")
@@ -68,6 +69,8 @@ def nearest(
     """(docnum, cosine) of the passages nearest in meaning to text, best first."""
     import numpy as np
 
+    if allowed is not None and len(allowed) <= SCAN_ALLOWED:
+        return rerank(searcher, folder, text, sorted(allowed), MIN_COSINE)[:VECTOR_CANDIDATES]
     found = similarities(folder, text)
     if found is None:
         return []
@@ -86,9 +89,12 @@ def nearest(
     return out
 
 
-def rerank(searcher: Any, folder: Path, text: str, docnums: list[int]) -> list[tuple[int, float]]:
-    """docnums (keyword matches) ranked by meaning, for queries whose operators decide what
-    matches: fusion may reorder them but never adds a passage the operators exclude."""
+def rerank(
+    searcher: Any, folder: Path, text: str, docnums: list[int], floor: float = -1.0
+) -> list[tuple[int, float]]:
+    """docnums ranked by meaning (those scoring at least floor). For queries whose operators
+    decide what matches, fusion then reorders the keyword matches but never adds a passage the
+    operators exclude; for a narrow filter, it scores every passage the filter allows."""
     found = similarities(folder, text)
     if found is None:
         return []
@@ -96,7 +102,7 @@ def rerank(searcher: Any, folder: Path, text: str, docnums: list[int]) -> list[t
     scored = []
     for docnum in docnums:
         row = rows.get(searcher.stored_fields(docnum)["passage_id"])
-        if row is not None:
+        if row is not None and scores[row] >= floor:
             scored.append((docnum, float(scores[row])))
     return sorted(scored, key=lambda d: (-d[1], d[0]))
 
