@@ -9,6 +9,7 @@ by reciprocal rank fusion. A query with operators that decide what matches (AND,
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections import Counter
@@ -28,8 +29,9 @@ from bitesearch.timecode import hms
 from bitesearch.topics import Expansion, expand
 
 SEARCH_FIELDS = ["text", "title", "speaker"]
-PASSAGES_PER_TALK = 20  # how many passages to rank per talk asked for, before grouping
+PASSAGES_PER_TALK = 10  # keyword passages ranked per talk asked for, before grouping
 SHOWN_PER_TALK = 3  # passages shown under each talk
+COMMON = 0.3  # a word in more than this share of passages is left out of an OR (see below)
 _STRUCTURED = re.compile(r"\b(AND|NOT)\b|\w:|\"|\*|~")
 
 
@@ -87,8 +89,10 @@ def search(archive: Archive, text: str, options: QueryOptions | None = None) -> 
     query = _parse(ix.schema, expansion.text, text, notes)
     with ix.searcher() as searcher:
         filters = options.filters().query(archive, searcher)
+        highlight = _terms(searcher, query)
+        query = without_common_words(searcher, query)
         ranked, total = _rank(archive, searcher, query, filters, text, options)
-        context = _Context(archive, searcher, _terms(searcher, query), expansion.added)
+        context = _Context(archive, searcher, highlight, expansion.added)
         hits = context.group(ranked, options.limit)
         result = SearchResult(
             text, hits, total, notes, mode="keyword" if options.exact else "hybrid"
@@ -108,7 +112,7 @@ def _rank(
     """(docnum, score) of the candidate passages, best first, and how many passages match."""
     results = searcher.search(query, filter=filters, limit=options.limit * PASSAGES_PER_TALK)
     keyword = [(docnum, float(score)) for score, docnum in results.top_n]
-    total = len(results)
+    total = len(keyword)  # counting every match costs more than the search: --facets does
     if options.exact:
         return keyword, total
     folder, meaning = archive.index_dir, hybrid.meaning_text(text)
@@ -143,6 +147,40 @@ def _parse(schema: Any, text: str, typed: str, notes: list[str]) -> Any:
             f"nothing to search for in {typed!r} (only common words or symbols): add a topic word"
         )
     return query
+
+
+def without_common_words(searcher: Any, query: Any) -> Any:
+    """The query without words that are in more than COMMON of all passages ("data", in this
+    archive) where they are only one choice of an OR beside rarer words: like stop words, they
+    barely change the ranking, and scoring every passage that holds them is most of the time a
+    query takes. Phrases, AND and NOT keep them."""
+    limit = COMMON * max(searcher.doc_count(), 1)
+
+    def common(q: Any) -> bool:
+        if isinstance(q, Term):
+            return q.fieldname == "text" and searcher.doc_frequency("text", q.text) > limit
+        if isinstance(q, Or) and q.subqueries:
+            texts = [s for s in q.subqueries if isinstance(s, Term) and s.fieldname == "text"]
+            return (
+                bool(texts)
+                and all(common(s) for s in texts)
+                and all(isinstance(s, Term) for s in q.subqueries)
+            )
+        return False
+
+    def prune(q: Any) -> Any:
+        if not isinstance(q, Or):
+            return q
+        kept = [prune(s) for s in q.subqueries if not common(s)]
+        if not kept or len(kept) == len(q.subqueries):
+            return q
+        pruned = copy.copy(q)
+        pruned.subqueries = kept
+        return pruned
+
+    from whoosh.query import Or, Term
+
+    return prune(query)
 
 
 def _is_null(query: Any) -> bool:

@@ -1,8 +1,10 @@
 """Topic synonyms for public-sector data: a researcher typing `AI` means machine learning too.
 
 Each group below is a set of ways people name one topic. When a query names a topic in one
-of these ways, the other ways are searched too (as phrases), and the output says which of
-them matched ("also matched: artificial intelligence"). `--exact` turns this off.
+of these ways, the other ways are searched too, and the output says which of them matched
+("also matched: artificial intelligence"). `--exact` turns this off. Other names of more than
+one word are searched as phrases in what was said (not in titles: phrase matching over every
+passage's title costs more than the rest of a query).
 
 To add a topic, add a group: every phrase is lowercase, and a phrase in two groups expands
 to both.
@@ -59,21 +61,20 @@ def alternatives(phrase: str) -> list[str]:
 
 def expand(query: str) -> Expansion:
     """The query with every topic name it uses (outside quotes and fields) OR-ed with the
-    topic's other names as phrases: `AI ethics` -> `(AI OR "artificial intelligence" OR
-    ...) ethics`."""
+    topic's other names: `AI ethics` -> `(AI OR text:"artificial intelligence" OR ...) ethics`."""
     names = sorted({p for g in GROUPS for p in g}, key=len, reverse=True)
     pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in names) + r")\b", re.IGNORECASE)
     out: list[str] = []
     added: list[str] = []
     at = 0
     for match in pattern.finditer(query):
-        before = query[: match.start()]
-        if before.count('"') % 2 or _FIELD.search(before) or match.start() < at:
+        before, after = query[: match.start()], query[match.end() :]
+        if before.count('"') % 2 or _FIELD.search(before) or after[:1] in ("*", "~", "^"):
             continue
         others = [a for a in alternatives(match.group(0)) if a not in added]
         if not others:
             continue
-        quoted = " OR ".join(f'"{a}"' for a in others)
+        quoted = " OR ".join(f'text:"{a}"' if " " in a else a for a in others)
         out += [query[at : match.start()], f"({match.group(0)} OR {quoted})"]
         added += others
         at = match.end()
