@@ -3,7 +3,8 @@
     recordings/<edition>/embeddings.npy   one row per passage (float32, unit length)
     recordings/<edition>/embeddings.json  the model and a hash of each row's passage text
     index/vectors.npy                     every indexed passage's row, for the query path
-    index/vectors.json                    the passage id and kind of each row
+    index/vectors.json                    the passage id and kind of each row (ids as runs:
+                                          [edition, n] stands for edition/0 ... edition/n-1)
 
 A passage is embedded only when its text (or the model) is new: `reindex` gathers the rows
 from the editions' files, so rebuilding the index never runs the model for unchanged text.
@@ -96,8 +97,24 @@ def _save(path: Path, matrix: np.ndarray) -> None:
 def save_index(folder: Path, vectors: Vectors) -> None:
     """Write the index's vectors (ids last, so a reader never sees ids without rows)."""
     _save(folder / INDEX_VECTORS, vectors.matrix)
-    data = {"schema": 1, "model": MODEL_NAME, "ids": vectors.ids, "kinds": vectors.kinds}
+    runs: list[list[Any]] = []  # [edition id, passages]: ids are edition/0, edition/1, ...
+    for pid in vectors.ids:
+        edition, _, n = pid.rpartition("/")
+        if runs and runs[-1][0] == edition and runs[-1][1] >= 0 and int(n) == runs[-1][1]:
+            runs[-1][1] += 1
+        elif n == "0":
+            runs.append([edition, 1])
+        else:
+            runs.append([pid, -1])  # an id outside a run, kept whole
+    data = {"schema": 1, "model": MODEL_NAME, "editions": runs, "kinds": vectors.kinds}
     write_json(folder / INDEX_IDS, data)
+
+
+def _ids(runs: list[list[Any]]) -> list[str]:
+    ids: list[str] = []
+    for name, count in runs:
+        ids += [name] if count < 0 else [f"{name}/{n}" for n in range(count)]
+    return ids
 
 
 def load_index(folder: Path) -> Vectors | None:
@@ -109,9 +126,10 @@ def load_index(folder: Path) -> Vectors | None:
         matrix = np.load(folder / INDEX_VECTORS, mmap_mode="r")
     except (OSError, ValueError):
         return None
-    if data.get("model") != MODEL_NAME or len(data["ids"]) != len(matrix):
+    ids = _ids(data.get("editions", []))
+    if data.get("model") != MODEL_NAME or len(ids) != len(matrix):
         return None
-    return Vectors(data["ids"], data["kinds"], matrix)
+    return Vectors(ids, data["kinds"], matrix)
 
 
 def empty() -> Vectors:
