@@ -142,6 +142,24 @@ def imports(archive: Archive) -> None:
     print(f"  torch imported: {'torch' in totals}")
 
 
+def same_as_torch() -> None:
+    """The numpy query vectors beside sentence-transformers' (torch), when it is installed."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        print("query vectors against torch: skipped (sentence-transformers is not installed)")
+        return
+    import numpy as np
+
+    from bitesearch.embed import model, model_dir
+
+    reference = SentenceTransformer(str(model_dir()), device="cpu").encode(QUERIES)
+    ours = model().embed(QUERIES)
+    print(f"query vectors against sentence-transformers (torch), {len(QUERIES)} queries: "
+          f"largest difference {np.abs(ours - reference).max():.1e}")  # fmt: skip
+
+
 def rank_of(archive: Archive, query: str, talk_id: str, exact: bool) -> int | None:
     hits = search(archive, query, QueryOptions(limit=10, exact=exact)).hits
     return next((n for n, h in enumerate(hits, start=1) if h.talk_id == talk_id), None)
@@ -180,6 +198,7 @@ def sample_archive(folder: Path) -> Archive:
     archive = Archive(folder)
     if not archive.index_dir.exists():
         ingest(archive, SAMPLE / "edition.mp3", IngestOptions(programme=SAMPLE / "programme.toml"))
+    reindex(archive)  # kept from an earlier run: index it as this version does
     return archive
 
 
@@ -194,6 +213,7 @@ def main() -> None:
         speed(archive)
         processes(archive)
         relevance(sample_archive(archive.root.parent / "sample-archive"), archive)
+        same_as_torch()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -153,32 +153,36 @@ def without_common_words(searcher: Any, query: Any) -> Any:
     """The query without words that are in more than COMMON of all passages ("data", in this
     archive) where they are only one choice of an OR beside rarer words: like stop words, they
     barely change the ranking, and scoring every passage that holds them is most of the time a
-    query takes. Phrases, AND and NOT keep them."""
+    query takes. A word is dropped from every field at once; phrases, AND and NOT keep it."""
+    from whoosh.query import Or, Term
+
     limit = COMMON * max(searcher.doc_count(), 1)
 
-    def common(q: Any) -> bool:
-        if isinstance(q, Term):
-            return q.fieldname == "text" and searcher.doc_frequency("text", q.text) > limit
-        if isinstance(q, Or) and q.subqueries:
-            texts = [s for s in q.subqueries if isinstance(s, Term) and s.fieldname == "text"]
-            return (
-                bool(texts)
-                and all(common(s) for s in texts)
-                and all(isinstance(s, Term) for s in q.subqueries)
-            )
-        return False
+    def terms(subs: list[Any]) -> list[Any]:
+        nested = [t for s in subs if isinstance(s, Or) for t in s.subqueries]
+        return [t for t in [*subs, *nested] if isinstance(t, Term)]
 
     def prune(q: Any) -> Any:
         if not isinstance(q, Or):
             return q
-        kept = [prune(s) for s in q.subqueries if not common(s)]
-        if not kept or len(kept) == len(q.subqueries):
+        subs = [prune(s) for s in q.subqueries]
+        common = {
+            t.text
+            for t in terms(subs)
+            if t.fieldname == "text" and searcher.doc_frequency("text", t.text) > limit
+        }
+
+        def is_common(s: Any) -> bool:
+            if isinstance(s, Or):
+                return all(isinstance(t, Term) and t.text in common for t in s.subqueries)
+            return isinstance(s, Term) and s.text in common
+
+        kept = [s for s in subs if not is_common(s)]
+        if not kept or len(kept) == len(subs):
             return q
         pruned = copy.copy(q)
         pruned.subqueries = kept
         return pruned
-
-    from whoosh.query import Or, Term
 
     return prune(query)
 
