@@ -83,9 +83,9 @@ def build(archive: Archive) -> None:
     print(f"archive: {len(editions)} editions, {talks} talks, {len(passages)} passages, "
           f"{words:,} words ({words / talks:.0f} a talk)")  # fmt: skip
     if not any(archive.recordings.glob("*/embeddings.npy")) or not archive.index_dir.exists():
+        # one BLAS thread: on a shared machine, more threads spin and wait (4x slower here)
         command = [sys.executable, "-m", "bitesearch", "--archive", str(archive.root), "reindex"]
-        env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
-        seconds, _ = timed(subprocess.run, command, check=True, env=env)
+        seconds, _ = timed(subprocess.run, command, check=True, capture_output=True)
         print(f"first index build (embeds every passage once): {seconds:.1f} s "
               f"({len(passages) / seconds:.0f} passages/s)")  # fmt: skip
 
