@@ -36,8 +36,8 @@ def hits_view(result: SearchResult, cite: bool = False) -> Group | Text:
         parts.append(Text(f"No talks match {result.query!r}."))
     else:
         mode = "" if result.mode == "hybrid" else ", exact words only"
-        parts.append(Text(f"{len(result.hits)} talks ({result.passages} passages{mode}) "
-                          f"match {result.query!r}"))  # fmt: skip
+        talks = f"{len(result.hits)} talk{'s' * (len(result.hits) != 1)}"
+        parts.append(Text(f"{talks} ({result.passages} passages{mode}) match {result.query!r}"))
     if result.also_matched:
         parts.append(Text(f"also matched: {', '.join(result.also_matched)}", style="dim"))
     if result.suggestions:
