@@ -10,7 +10,8 @@ CODE := bitesearch tests scripts benchmarks
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	# torch pinned: the CPU build (an unpinned torch pulls a multi-GB CUDA build)
+	# torch pinned, first: the CPU build (resemblyzer and sentence-transformers, a dependency of
+	# the embedding model's package, would otherwise pull a multi-GB CUDA build)
 	$(BIN)/pip install --quiet torch==2.13.0
 	# resemblyzer asks for the old webrtcvad (a C build); webrtcvad-wheels provides it
 	$(BIN)/pip install --quiet webrtcvad-wheels
@@ -25,7 +26,9 @@ demo: setup
 	$(BIN)/bitesearch talks
 	$(BIN)/bitesearch query "open data" --limit 3
 	$(BIN)/bitesearch query dashboards --limit 3
-	$(BIN)/bitesearch query AI --limit 3
+	$(BIN)/bitesearch query AI --limit 3 --cite
+	$(BIN)/bitesearch query hospital --format md
+	$(BIN)/bitesearch show data-bites-056/2 --at 00:01:51 --window 15
 	$(BIN)/bitesearch export --edition 56 --format md | head -n 30
 
 lint: setup

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -93,6 +94,13 @@ def _archive(ctx: typer.Context, must_exist: bool = True) -> Archive:
     if must_exist and not archive.root.is_dir():
         raise BitesearchError(f"no archive at {archive.root}: run `bitesearch ingest FILE` first")
     return archive
+
+
+def _single_threaded_blas() -> None:
+    """A query embeds a few words: its small matrix products only lose time to BLAS threads
+    (tens of ms each on a busy machine). Set before numpy is first imported."""
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
 
 
 def _print_json(data: Any) -> None:
@@ -269,29 +277,95 @@ def query(
     text: Annotated[str, typer.Argument(help="What to look for.", show_default=False)],
     limit: Annotated[int, typer.Option("--limit", "-n", help="How many talks to show.")] = 10,
     speaker: Annotated[
-        str | None, typer.Option(help="Only talks by this speaker (any part of the name).")
+        str | None,
+        typer.Option(help="Only passages spoken by this speaker (any part of the name)."),
     ] = None,
-    edition: Annotated[str | None, typer.Option(help="Only this edition (number or id).")] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print hits as JSON.")] = False,
+    edition: Annotated[
+        str | None, typer.Option(help="Only this edition: a number, an id, or a range 50..56.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only editions on or after this date (2024, 2024-03, ...).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Only editions on or before this date.")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="talk (what was presented), qa (what was asked) or host.")
+    ] = None,
+    series: Annotated[str | None, typer.Option(help="Only this series.")] = None,
+    exact: Annotated[
+        bool, typer.Option(help="Keyword only: the words as typed, no synonyms, no vectors.")
+    ] = False,
+    facets: Annotated[
+        bool, typer.Option(help="Count matching passages by speaker, edition and year.")
+    ] = False,
+    cite: Annotated[bool, typer.Option(help="Add a ready citation under each talk.")] = False,
+    format: Annotated[str, typer.Option("--format", "-f", help="text, md, json or csv.")] = "text",
+    json_output: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
 ) -> None:
-    """Find talks by topic across every edition, best first, with the moment to play.
+    """Find talks by topic across every edition, best first, with the moments to play.
 
-    The query language is Whoosh's: words, "exact phrases", AND / OR / NOT, prefix data*,
-    fields title: and speaker:.
+    Query language (Whoosh): words; "exact phrases"; AND, OR, NOT and (brackets); fields
+    speaker:rivers, title:dashboards, edition:56 or edition:[50 TO 56]; prefix data*;
+    fuzzy licence~ (one edit) or licence~2. A query that cannot be read is searched as its
+    plain words, with a note.
 
-    Example: bitesearch query "open data" --limit 5
+    Topics, not only words: AI also searches "artificial intelligence" and "machine
+    learning" (see bitesearch/topics.py), and passages close in meaning are found by a small
+    sentence-embedding model, fused with the keyword ranking. --exact searches the words only.
+
+    Example: bitesearch query "open data" --since 2024 --kind qa --cite
     """
-    from bitesearch.search import QueryOptions, plain_snippet, search
+    _single_threaded_blas()
+    from bitesearch.search import QueryOptions, search
 
-    result = search(_archive(ctx), text, QueryOptions(limit, speaker, edition))
+    if json_output:
+        format = "json"
+    writer = None
+    if format.lower() not in ("text", "txt"):
+        from bitesearch.hitlist import get_writer
+
+        writer = get_writer(format)  # an unknown format is an error before any search
+    options = QueryOptions(limit, speaker, edition, since, until, kind, series, exact, facets)
+    result = search(_archive(ctx), text, options)
     for note in result.notes:
         _stderr().print(f"Note: {note}", markup=False)
-    if json_output:
-        _print_json([h.to_dict() | {"snippet": plain_snippet(h.snippet)} for h in result.hits])
+    if writer is not None:
+        if result.suggestions and not result.hits:
+            _stderr().print(f"Did you mean: {' or '.join(result.suggestions)}?", markup=False)
+        writer.write(result, sys.stdout)
         return
-    from bitesearch.render import hits_view
+    from bitesearch.views import hits_view
 
-    _stdout().print(hits_view(result))
+    _stdout().print(hits_view(result, cite), crop=False)  # links and citations stay whole
+
+
+@app.command()
+@errors_to_exit
+def show(
+    ctx: typer.Context,
+    talk_id: Annotated[
+        str, typer.Argument(help="The talk, as hits name it: data-bites-056/2.", show_default=False)
+    ],
+    at: Annotated[
+        str | None, typer.Option(help="The moment (hh:mm:ss): show the transcript around it.")
+    ] = None,
+    window: Annotated[float, typer.Option(help="Seconds shown before and after --at.")] = 60.0,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the lines as JSON.")] = False,
+) -> None:
+    """Print a talk's transcript, or the part around a moment, to check a quote in context.
+
+    Example: bitesearch show data-bites-056/2 --at 00:01:51
+    """
+    from bitesearch.context import talk_context
+
+    if window <= 0:
+        raise UsageError("--window must be more than 0 seconds")
+    context = talk_context(_archive(ctx), talk_id, at, window)
+    if json_output:
+        _print_json(context.to_dict())
+        return
+    from bitesearch.views import context_view
+
+    _stdout().print(context_view(context), crop=False)
 
 
 @app.command()

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from bitesearch.archive import Archive
 from bitesearch.errors import BitesearchError
-from bitesearch.models import Edition, Split
+from bitesearch.models import Edition, Split, Talk
+from bitesearch.vectors import Vectors
 
 if TYPE_CHECKING:
     from whoosh.index import Index
@@ -25,6 +26,7 @@ HOST_BOOST = 0.5  # host passages (intros, news) rank below the talks they intro
 # because the stemming analyser's minimum token length is 2.
 MIN_TOKEN = 2
 HOST_TITLE = "Host: opening, news and closing"
+WRITER_MB = 256  # memory for the reindex writer: fewer, larger segment merges
 
 
 def schema() -> Any:
@@ -42,6 +44,7 @@ def schema() -> Any:
         talk=NUMERIC(int, stored=True),
         talk_id=ID(stored=True),
         speakers=KEYWORD(stored=True, commas=True, lowercase=True),
+        talk_speakers=STORED,  # the talk's speakers, also on the host's passages in its slot
         speaker=TEXT(analyzer=stem),  # the talk's speakers' names, searchable as words
         spoken_by=TEXT(stored=True, analyzer=stem),  # who spoke this passage
         title=TEXT(stored=True, analyzer=stem, field_boost=1.5),
@@ -89,6 +92,7 @@ def documents(archive: Archive, edition: Edition, split: Split) -> list[dict[str
             "talk": p.slot,
             "talk_id": f"{edition.id}/{p.slot}",
             "speakers": ",".join(speakers),
+            "talk_speakers": ",".join(talk.speakers if talk else speakers),
             "speaker": " ".join(speakers),
             "spoken_by": p.speaker,
             "title": talk.title if talk else HOST_TITLE,
@@ -96,7 +100,7 @@ def documents(archive: Archive, edition: Edition, split: Split) -> list[dict[str
             "start": p.start,
             "end": p.end,
             "text": p.text,
-            "source": json.dumps(_source(edition, folder)),
+            "source": json.dumps(_source(edition, folder, talk if p.kind != "host" else None)),
             "split_key": split.key,
         }
         if edition.number is not None:
@@ -107,11 +111,33 @@ def documents(archive: Archive, edition: Edition, split: Split) -> list[dict[str
     return docs
 
 
-def _source(edition: Edition, folder: Path) -> dict[str, str]:
+def _source(edition: Edition, folder: Path, talk: Talk | None) -> dict[str, Any]:
     """Where to play the edition: its published recording, else its file (relative to the
-    archive, so a moved archive needs no reindex)."""
-    file = edition.source.file or edition.source.captions
-    return {"recording": edition.programme.recording, "file": str(folder / file)}
+    archive, so a moved archive needs no reindex); and the talk's clip with its start."""
+    where: dict[str, Any] = {
+        "recording": edition.programme.recording,
+        "file": str(folder / (edition.source.file or edition.source.captions)),
+    }
+    if talk and talk.clip:
+        where |= {"clip": str(folder / talk.clip), "clip_start": talk.start}
+    return where
+
+
+def edition_vectors(archive: Archive, edition: Edition, split: Split) -> Vectors:
+    """The edition's passage vectors (embedded only where the text is new), in index order."""
+    from bitesearch.vectors import edition_vectors as rows
+
+    matrix = rows(archive, edition.id, [p.text for p in split.passages])
+    ids = [f"{edition.id}/{n}" for n in range(len(split.passages))]
+    return Vectors(ids, "".join(p.kind[0] for p in split.passages), matrix)
+
+
+def _update_vectors(archive: Archive, edition_id: str, new: Vectors | None) -> None:
+    from bitesearch.vectors import concat, empty, load_index, save_index
+
+    current = load_index(archive.index_dir) or empty()
+    kept = current.without_edition(edition_id)
+    save_index(archive.index_dir, concat([kept, new]) if new else kept)
 
 
 def indexed_key(archive: Archive, edition_id: str) -> str | None:
@@ -128,6 +154,7 @@ def indexed_key(archive: Archive, edition_id: str) -> str | None:
 def index_edition(archive: Archive, edition: Edition, split: Split) -> int:
     """Replace an edition's documents in the index; returns how many passages it now has."""
     docs = documents(archive, edition, split)
+    vectors = edition_vectors(archive, edition, split)  # before the index changes: may be slow
     writer = open_index(archive, create=True).writer()
     try:
         writer.delete_by_term("edition_id", edition.id)
@@ -137,6 +164,7 @@ def index_edition(archive: Archive, edition: Edition, split: Split) -> int:
         writer.cancel()
         raise
     writer.commit()
+    _update_vectors(archive, edition.id, vectors)
     return len(docs)
 
 
@@ -144,25 +172,34 @@ def remove_edition(archive: Archive, edition_id: str) -> None:
     writer = open_index(archive, create=True).writer()
     writer.delete_by_term("edition_id", edition_id)
     writer.commit()
+    _update_vectors(archive, edition_id, None)
 
 
 def reindex(archive: Archive, on_edition: Callable[[Edition], None] | None = None) -> int:
-    """Rebuild the whole index from recordings/ into a new folder, then swap it in."""
+    """Rebuild the whole index and its vectors from recordings/ into a new folder, then swap
+    it in. Vectors come from the editions' files; only new passage text is embedded."""
     from whoosh import index
+
+    from bitesearch.vectors import concat, save_index
 
     editions = [(e, s) for e in archive.editions() if (s := archive.load_split(e.id))]
     building = archive.root / ".index.building"
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
-    writer = index.create_in(str(building), schema(), indexname=INDEX_NAME).writer()
+    writer = index.create_in(str(building), schema(), indexname=INDEX_NAME).writer(
+        limitmb=WRITER_MB
+    )
     count = 0
+    parts = []
     for edition, split in editions:
+        parts.append(edition_vectors(archive, edition, split))
         for doc in documents(archive, edition, split):
             writer.add_document(**doc)
             count += 1
         if on_edition:
             on_edition(edition)
     writer.commit()
+    save_index(building, concat(parts))
     _swap_in(building, archive.index_dir)
     return count
 
@@ -173,7 +210,8 @@ def _swap_in(building: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
         for extra in target.iterdir():
-            if not extra.name.lstrip("_").startswith(INDEX_NAME) and extra.is_file():
+            ours = extra.name.lstrip("_").startswith(INDEX_NAME) or (building / extra.name).exists()
+            if not ours and extra.is_file():
                 shutil.copy2(extra, building / extra.name)
         target.rename(old)
     building.rename(target)

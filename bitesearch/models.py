@@ -217,8 +217,23 @@ class Split:
 
 
 @dataclass
+class Moment:
+    """One matching passage of a hit: when, who, what, and where to play it."""
+
+    start: float
+    end: float
+    timestamp: str
+    speaker: str
+    kind: str
+    snippet: str
+    score: float
+    source: str  # the recording (URL or archived file) at this moment
+    clip: str = ""  # the talk's own clip at this moment ("" for the host)
+
+
+@dataclass
 class Hit:
-    """A talk that matches a query, with its best passage."""
+    """A talk that matches a query: its best passage's fields, and up to three passages."""
 
     edition: int | None
     edition_id: str
@@ -237,6 +252,10 @@ class Hit:
     score: float
     source: str
     matches: int = 1  # matching passages in this talk
+    clip: str = ""  # the best passage in the talk's clip
+    passages: list[Moment] = field(default_factory=list)  # the best few, best first
+    also_matched: list[str] = field(default_factory=list)  # topic synonyms found in them
+    citation: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,4 +1,5 @@
-"""What the CLI shows: rich tables, search hits, and the ingest progress bar."""
+"""What the CLI shows for ingest and talks: rich tables and the ingest progress bar (search
+hits and transcripts are in views.py, so a query does not import the ingest machinery)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 
 from rich import box
 from rich.console import Console, Group
-from rich.padding import Padding
 from rich.progress import (
     BarColumn,
     Progress,
@@ -25,10 +25,11 @@ from rich.text import Text
 from bitesearch.archive import Archive
 from bitesearch.ingest import IngestOptions, IngestReport
 from bitesearch.models import Edition
-from bitesearch.search import SearchResult
-from bitesearch.snippets import MARK_CLOSE, MARK_OPEN
 from bitesearch.sources import Item, SourceOptions, ingest_sources
 from bitesearch.timecode import hms
+from bitesearch.views import styled
+
+__all__ = ["ingest_all", "ingest_progress", "ingest_table", "styled", "talk_rows", "talks_tables"]
 
 STAGES = ("download", "transcribe", "segment", "clips", "index")
 
@@ -115,39 +116,6 @@ def ingest_table(reports: list[IngestReport], title: str = "Ingested") -> Table:
         talks = str(r.talks) if r.edition_id else "-"
         table.add_row(r.edition_id or "-", r.title or r.source, status, duration, talks, seconds)
     return table
-
-
-def styled(snippet: str) -> Text:
-    """A snippet with its highlighted terms in bold yellow."""
-    text = Text()
-    for n, part in enumerate(snippet.replace(MARK_CLOSE, MARK_OPEN).split(MARK_OPEN)):
-        text.append(part, style="bold yellow" if n % 2 else "")
-    return text
-
-
-def hits_view(result: SearchResult) -> Group | Text:
-    if not result.hits:
-        return Text(f"No talks match {result.query!r}.")
-    parts: list[Any] = [
-        Text(f"{len(result.hits)} talks ({result.passages} passages) match {result.query!r}\n")
-    ]
-    for n, hit in enumerate(result.hits, start=1):
-        header = Text(f"{n}. ", style="bold")
-        header.append(f"{hit.edition_label}", style="bold")
-        slot = f"talk {hit.talk}" if hit.talk else "host"
-        header.append(f" · {hit.date} · {slot} · " if hit.date else f" · {slot} · ")
-        header.append(hit.timestamp, style="green")
-        header.append(
-            f"  ({hit.kind}, {hit.matches} passage{'s' * (hit.matches != 1)})", style="dim"
-        )
-        who = " and ".join(hit.speakers)
-        line = Text("   ")
-        line.append(hit.title or "Untitled talk", style="italic")
-        line.append(f" — {who}" if who else "")
-        snippet = Padding(styled(hit.snippet), (0, 0, 0, 3))
-        link = Text(f"   ▶ {hit.source}  [{hit.talk_id}]\n", style="dim")
-        parts.extend([header, line, snippet, link])
-    return Group(*parts)
 
 
 def talk_rows(archive: Archive, editions: list[Edition]) -> list[dict[str, Any]]:

@@ -1,22 +1,38 @@
-"""Query the index: Whoosh's query language over passages, results grouped by talk."""
+"""Query the index: Whoosh's query language over passages, topic synonyms, keyword and vector
+rankings fused, results grouped by talk.
+
+Hybrid (the default): the keyword (BM25) ranking and the meaning (vector) ranking are fused
+by reciprocal rank fusion. A query with operators that decide what matches (AND, NOT, fields,
+"phrases", prefix*, fuzzy~) keeps exactly its keyword matches, re-ranked by meaning. With
+`exact`, the words are searched as typed: BM25 only, no synonyms, no vectors.
+"""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from bitesearch import hybrid
 from bitesearch.archive import Archive
+from bitesearch.cite import citation
 from bitesearch.errors import UsageError
+from bitesearch.filters import Filters
 from bitesearch.index import open_index
-from bitesearch.models import Hit
+from bitesearch.models import Hit, Moment
 from bitesearch.snippets import MARK_CLOSE, MARK_OPEN, matched_spans, snippet
 from bitesearch.timecode import hms
+from bitesearch.topics import Expansion, expand
 
 SEARCH_FIELDS = ["text", "title", "speaker"]
-PASSAGES_PER_TALK = 20  # how many passages to rank per talk asked for, before grouping
+PASSAGES_PER_TALK = 10  # keyword passages ranked per talk asked for, before grouping
+SHOWN_PER_TALK = 3  # passages shown under each talk
+COMMON = 0.3  # a word in more than this share of passages is left out of an OR (see below)
+_STRUCTURED = re.compile(r"\b(AND|NOT)\b|\w:|\"|\*|~")
 
 
 @dataclass(frozen=True)
@@ -24,6 +40,15 @@ class QueryOptions:
     limit: int = 10
     speaker: str | None = None
     edition: str | None = None
+    since: str | None = None
+    until: str | None = None
+    kind: str | None = None
+    series: str | None = None
+    exact: bool = False  # keyword only: the words as typed, no synonyms, no vectors
+    facets: bool = False
+
+    def filters(self) -> Filters:
+        return Filters(self.speaker, self.edition, self.since, self.until, self.kind, self.series)
 
 
 @dataclass
@@ -32,10 +57,25 @@ class SearchResult:
     hits: list[Hit]
     passages: int  # matching passages before grouping
     notes: list[str] = field(default_factory=list)
+    also_matched: list[str] = field(default_factory=list)  # topic synonyms found in the hits
+    suggestions: list[str] = field(default_factory=list)  # "did you mean"
+    facets: dict[str, dict[str, int]] | None = None
+    mode: str = "hybrid"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "mode": self.mode,
+            "passages": self.passages,
+            "also_matched": self.also_matched,
+            "did_you_mean": self.suggestions,
+            "facets": self.facets,
+            "hits": [h.to_dict() for h in self.hits],
+        }
 
 
 def search(archive: Archive, text: str, options: QueryOptions | None = None) -> SearchResult:
-    """Talks matching `text`, best first, each with its best passage highlighted."""
+    """Talks matching `text`, best first, each with its best passages highlighted."""
     options = options or QueryOptions()
     if not text.strip():
         raise UsageError(
@@ -45,33 +85,106 @@ def search(archive: Archive, text: str, options: QueryOptions | None = None) -> 
         raise UsageError("--limit must be 1 or more")
     ix = open_index(archive)
     notes: list[str] = []
-    query = _parse(ix.schema, text, notes)
-    filters = _filters(archive, ix.schema, options)
+    expansion = Expansion(text, ()) if options.exact else expand(text)
+    query = _parse(ix.schema, expansion.text, text, notes)
     with ix.searcher() as searcher:
-        results = searcher.search(
-            query, filter=filters, limit=options.limit * PASSAGES_PER_TALK, terms=True
+        filters = options.filters().query(archive, searcher)
+        highlight = _terms(searcher, query)
+        query = without_common_words(searcher, query)
+        ranked, total = _rank(archive, searcher, query, filters, text, options)
+        context = _Context(archive, searcher, highlight, expansion.added)
+        hits = context.group(ranked, options.limit)
+        result = SearchResult(
+            text, hits, total, notes, mode="keyword" if options.exact else "hybrid"
         )
-        hits = _group(results, options.limit, archive, ix.schema["text"].analyzer)
-        total = len(results)
-    return SearchResult(query=text, hits=hits, passages=total, notes=notes)
+        result.also_matched = [a for a in expansion.added if any(a in h.also_matched for h in hits)]
+        from bitesearch.suggest import did_you_mean
+
+        result.suggestions = did_you_mean(searcher, text)
+        if options.facets:
+            result.facets = _facets(searcher, query, filters, ranked)
+    return result
 
 
-def _parse(schema: Any, text: str, notes: list[str]) -> Any:
-    """Whoosh's query language; what it cannot read falls back to the plain words, with a note."""
-    from whoosh.qparser import MultifieldParser, OrGroup
+def _rank(
+    archive: Archive, searcher: Any, query: Any, filters: Any, text: str, options: QueryOptions
+) -> tuple[list[tuple[int, float]], int]:
+    """(docnum, score) of the candidate passages, best first, and how many passages match."""
+    results = searcher.search(query, filter=filters, limit=options.limit * PASSAGES_PER_TALK)
+    keyword = [(docnum, float(score)) for score, docnum in results.top_n]
+    total = len(keyword)  # counting every match costs more than the search: --facets does
+    if options.exact:
+        return keyword, total
+    folder, meaning = archive.index_dir, hybrid.meaning_text(text)
+    docnums = [d for d, _ in keyword]
+    if _STRUCTURED.search(text):
+        by_meaning = hybrid.rerank(searcher, folder, meaning, docnums)
+    else:
+        allowed = set(searcher.docs_for_query(filters)) if filters is not None else None
+        by_meaning = hybrid.nearest(searcher, folder, meaning, allowed)
+    fused = hybrid.fuse(docnums, [d for d, _ in by_meaning])
+    extra = len({d for d, _ in by_meaning} - set(docnums))
+    return [(d, round(s, 5)) for d, s in fused], total + extra
+
+
+def _parse(schema: Any, text: str, typed: str, notes: list[str]) -> Any:
+    """Whoosh's query language (with topic synonyms); what it cannot read falls back to the
+    typed query, then to its plain words, with a note."""
+    from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
 
     parser = MultifieldParser(SEARCH_FIELDS, schema, group=OrGroup.factory(0.9))
+    parser.add_plugin(FuzzyTermPlugin())  # licence~ (one edit) and licence~2
     query = _try(parser, text)
-    plain = " ".join(re.findall(r"\w+", text))
-    if _is_null(query) and plain and plain != text.strip():
+    if _is_null(query) and text != typed:
+        query = _try(parser, typed)
+    plain = " ".join(re.findall(r"\w+", typed))
+    if _is_null(query) and plain and plain != typed.strip():
         query = _try(parser, plain)
         if not _is_null(query):
-            notes.append(f"could not read {text!r} as a query; searched for the words: {plain}")
+            notes.append(f"could not read {typed!r} as a query; searched for the words: {plain}")
     if _is_null(query):
         raise UsageError(
-            f"nothing to search for in {text!r} (only common words or symbols): add a topic word"
+            f"nothing to search for in {typed!r} (only common words or symbols): add a topic word"
         )
     return query
+
+
+def without_common_words(searcher: Any, query: Any) -> Any:
+    """The query without words that are in more than COMMON of all passages ("data", in this
+    archive) where they are only one choice of an OR beside rarer words: like stop words, they
+    barely change the ranking, and scoring every passage that holds them is most of the time a
+    query takes. A word is dropped from every field at once; phrases, AND and NOT keep it."""
+    from whoosh.query import Or, Term
+
+    limit = COMMON * max(searcher.doc_count(), 1)
+
+    def terms(subs: list[Any]) -> list[Any]:
+        nested = [t for s in subs if isinstance(s, Or) for t in s.subqueries]
+        return [t for t in [*subs, *nested] if isinstance(t, Term)]
+
+    def prune(q: Any) -> Any:
+        if not isinstance(q, Or):
+            return q
+        subs = [prune(s) for s in q.subqueries]
+        common = {
+            t.text
+            for t in terms(subs)
+            if t.fieldname == "text" and searcher.doc_frequency("text", t.text) > limit
+        }
+
+        def is_common(s: Any) -> bool:
+            if isinstance(s, Or):
+                return all(isinstance(t, Term) and t.text in common for t in s.subqueries)
+            return isinstance(s, Term) and s.text in common
+
+        kept = [s for s in subs if not is_common(s)]
+        if not kept or len(kept) == len(subs):
+            return q
+        pruned = copy.copy(q)
+        pruned.subqueries = kept
+        return pruned
+
+    return prune(query)
 
 
 def _is_null(query: Any) -> bool:
@@ -89,58 +202,116 @@ def _try(parser: Any, text: str) -> Any:
         return NullQuery
 
 
-def _filters(archive: Archive, schema: Any, options: QueryOptions) -> Any:
-    from whoosh.qparser import QueryParser
-    from whoosh.query import And, Term
-
-    parts = []
-    if options.edition is not None:
-        edition = archive.find_edition(options.edition)
-        parts.append(Term("edition_id", edition.id))
-    if options.speaker:
-        names = QueryParser("spoken_by", schema).parse(options.speaker)
-        if not list(names.iter_all_terms()):
-            raise UsageError(f"--speaker {options.speaker!r} names no one")
-        parts.append(names)
-    return And(parts) if parts else None
+def _terms(searcher: Any, query: Any) -> set[str]:
+    """The indexed words the query matches (prefixes and fuzzy terms expanded), to highlight."""
+    try:
+        pairs = query.existing_terms(searcher.reader(), expand=True)
+    except Exception:  # an odd query Whoosh cannot expand: highlight nothing rather than fail
+        return set()
+    return {
+        t.decode() if isinstance(t, bytes) else str(t) for f, t in pairs if f in ("text", "title")
+    }
 
 
-def _group(results: Any, limit: int, archive: Archive, analyzer: Any) -> list[Hit]:
-    hits: dict[str, Hit] = {}
-    for result in results:
-        talk_id = result["talk_id"]
-        if talk_id in hits:
-            hits[talk_id].matches += 1
-            continue
-        if len(hits) >= limit:
-            continue
-        hits[talk_id] = _hit(result, archive, analyzer)
-    return list(hits.values())
+@dataclass
+class _Context:
+    """What turning ranked passages into hits needs."""
+
+    archive: Archive
+    searcher: Any
+    terms: set[str]
+    synonyms: tuple[str, ...]
+
+    def group(self, ranked: list[tuple[int, float]], limit: int) -> list[Hit]:
+        hits: dict[str, Hit] = {}
+        for docnum, score in ranked:
+            fields = self.searcher.stored_fields(docnum)
+            hit = hits.get(fields["talk_id"])
+            if hit is not None:
+                hit.matches += 1
+                if len(hit.passages) < SHOWN_PER_TALK:
+                    hit.passages.append(self.moment(fields, score))
+            elif len(hits) < limit:
+                hits[fields["talk_id"]] = self.hit(fields, score)
+        for hit in hits.values():
+            hit.also_matched = self.found_synonyms(hit)
+            hit.citation = citation(hit)
+        return list(hits.values())
+
+    def moment(self, fields: dict[str, Any], score: float) -> Moment:
+        text = fields["text"]
+        start = float(fields["start"])
+        analyzer = self.searcher.schema["text"].analyzer
+        source = json.loads(fields["source"])
+        where = source["recording"] or str(self.archive.root / source["file"])
+        clip = ""
+        if source.get("clip"):
+            clip = f"{self.archive.root / source['clip']}#t={int(start - source['clip_start'])}"
+        return Moment(
+            start=start,
+            end=float(fields["end"]),
+            timestamp=hms(start),
+            speaker=fields.get("spoken_by", ""),
+            kind=fields["kind"],
+            snippet=snippet(text, matched_spans(text, self.terms, analyzer)),
+            score=round(score, 5),
+            source=deep_link(where, start),
+            clip=clip,
+        )
+
+    def hit(self, fields: dict[str, Any], score: float) -> Hit:
+        best = self.moment(fields, score)
+        return Hit(
+            edition=fields.get("edition"),
+            edition_id=fields["edition_id"],
+            edition_label=fields["edition_label"],
+            date=fields.get("date", ""),
+            talk=int(fields["talk"]),
+            talk_id=fields["talk_id"],
+            speakers=[s for s in fields.get("talk_speakers", fields["speakers"]).split(",") if s],
+            speaker=best.speaker,
+            title=fields.get("title", ""),
+            kind=best.kind,
+            start=best.start,
+            end=best.end,
+            timestamp=best.timestamp,
+            snippet=best.snippet,
+            score=best.score,
+            source=best.source,
+            clip=best.clip,
+            passages=[best],
+        )
+
+    def found_synonyms(self, hit: Hit) -> list[str]:
+        """The topic synonyms that occur in the hit's shown passages."""
+        if not self.synonyms:
+            return []
+        said = " ".join(_plain(p.snippet) for p in hit.passages).lower()
+        return [s for s in self.synonyms if re.search(rf"\b{re.escape(s)}\b", said)]
 
 
-def _hit(result: Any, archive: Archive, analyzer: Any) -> Hit:
-    terms = {t.decode() if isinstance(t, bytes) else t for f, t in result.matched_terms()}
-    text = result["text"]
-    source = json.loads(result["source"])
-    start = float(result["start"])
-    return Hit(
-        edition=result.get("edition"),
-        edition_id=result["edition_id"],
-        edition_label=result["edition_label"],
-        date=result.get("date", ""),
-        talk=int(result["talk"]),
-        talk_id=result["talk_id"],
-        speakers=[s for s in result["speakers"].split(",") if s],
-        speaker=result.get("spoken_by", ""),
-        title=result.get("title", ""),
-        kind=result["kind"],
-        start=start,
-        end=float(result["end"]),
-        timestamp=hms(start),
-        snippet=snippet(text, matched_spans(text, terms, analyzer)),
-        score=round(float(result.score), 3),
-        source=deep_link(source["recording"] or str(archive.root / source["file"]), start),
-    )
+def _plain(snippet_text: str) -> str:
+    return snippet_text.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
+
+
+def _facets(
+    searcher: Any, query: Any, filters: Any, ranked: list[tuple[int, float]]
+) -> dict[str, dict[str, int]]:
+    """Matching passages counted by who spoke them, edition and year."""
+    docnums = set(searcher.docs_for_query(query)) | {d for d, _ in ranked}
+    if filters is not None:
+        docnums &= set(searcher.docs_for_query(filters))
+    counts: dict[str, Counter[str]] = {
+        "speaker": Counter(),
+        "edition": Counter(),
+        "year": Counter(),
+    }
+    for docnum in docnums:
+        fields = searcher.stored_fields(docnum)
+        counts["speaker"][fields.get("spoken_by") or "(unattributed question)"] += 1
+        counts["edition"][fields["edition_label"]] += 1
+        counts["year"][(fields.get("date") or "undated")[:4]] += 1
+    return {name: dict(c.most_common()) for name, c in counts.items()}
 
 
 def deep_link(where: str, seconds: float) -> str:
