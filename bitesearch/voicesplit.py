@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from bitesearch import passages
 from bitesearch.diarize import OTHER, Diarization
-from bitesearch.models import Block, Kind, Programme, Split, Talk, Transcript
-from bitesearch.segment import CLOSING, QA_INVITE, Sentence, sentences
+from bitesearch.models import Block, Kind, Programme, Split, Talk, Transcript, Word
+from bitesearch.segment import CLOSING, QA_INVITE, SENTENCE_END, Sentence, sentences
 from bitesearch.slots import MIN_OWN_SECONDS, SlotCut, SlotSpec, confidence, cut_slots, slot_parts
 
 OPENING_SECONDS = 15.0  # the host is the voice that speaks most in the first seconds
@@ -43,7 +43,7 @@ class Naming:
 def split_by_voice(
     transcript: Transcript, programme: Programme | None, voices: Diarization
 ) -> Split:
-    labels = smooth_labels(voices.word_labels)
+    labels = snap_to_sentences(transcript.words(), smooth_labels(voices.word_labels))
     units = sentences(transcript, labels)
     host = opening_voice(units)
     specs, numbered = _specs(programme, units, host, voices)
@@ -82,6 +82,34 @@ def smooth_labels(labels: list[int]) -> list[int]:
             out[i:j] = [out[j]] * (j - i)
         i = j
     return out
+
+
+def snap_to_sentences(words: list[Word], labels: list[int]) -> list[int]:
+    """A sentence's first or last SHORT_RUN_WORDS words in another voice than the rest of it
+    take the rest's voice: a window straddling a change of speaker blurs the words next to it."""
+    out = list(labels)
+    start = 0
+    for i, word in enumerate(words):
+        if i + 1 == len(words) or SENTENCE_END.search(word.text.strip()):
+            _snap_edges(out, start, i + 1)
+            start = i + 1
+    return out
+
+
+def _snap_edges(labels: list[int], start: int, stop: int) -> None:
+    runs: list[tuple[int, int]] = []  # (first index, end index) of each run of one voice
+    for i in range(start, stop):
+        if not runs or labels[i] != labels[runs[-1][0]]:
+            runs.append((i, i + 1))
+        else:
+            runs[-1] = (runs[-1][0], i + 1)
+    if len(runs) != 2:
+        return
+    (a0, a1), (b0, b1) = runs
+    if a1 - a0 <= SHORT_RUN_WORDS < b1 - b0:
+        labels[a0:a1] = [labels[b0]] * (a1 - a0)
+    elif b1 - b0 <= SHORT_RUN_WORDS < a1 - a0:
+        labels[b0:b1] = [labels[a0]] * (b1 - b0)
 
 
 def opening_voice(units: list[Sentence]) -> int:
