@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-WORDS_PER_SECOND = 2.55  # how fast the voices speak, gaps included (for planning lengths)
+WORDS_PER_SECOND = 3.0  # how fast the voices speak, gaps included (for planning lengths)
 
 
 @dataclass(frozen=True)
@@ -162,12 +162,14 @@ def fill(template: str, topic: Topic, rng: random.Random) -> str:
     )
 
 
-def talk_sentences(topic: Topic, seconds: float, rng: random.Random) -> list[str]:
+def talk_sentences(
+    topic: Topic, seconds: float, rng: random.Random, rate: float = WORDS_PER_SECOND
+) -> list[str]:
     """A talk of about `seconds`: an opener, templated sentences (never one twice in a row),
     a closer."""
     out = [rng.choice(TALK_OPENERS)]
     words = len(out[0].split())
-    while words / WORDS_PER_SECOND < seconds:
+    while words / rate < seconds:
         sentence = fill(rng.choice(TALK_TEMPLATES), topic, rng)
         if sentence != out[-1]:
             out.append(sentence)
