@@ -6,6 +6,7 @@
           source.mp3               the source audio, as ingested
           edition.json             programme and source metadata
           transcript.json          words with timestamps; engine, model and settings used
+          voices.npz               voice embeddings of the speech (1.6-s windows, 1 s apart)
           talks.json               the split: talks, host/talk/qa blocks, passages
           clips/01-sam-milsom.mp3  per-talk audio
       index/                       the Whoosh index, rebuilt from recordings/ by `reindex`
@@ -35,6 +36,7 @@ ARCHIVE_ENV = "BITESEARCH_ARCHIVE"
 EDITION_FILE = "edition.json"
 TRANSCRIPT_FILE = "transcript.json"
 SPLIT_FILE = "talks.json"
+VOICES_FILE = "voices.npz"
 CLIPS_DIR = "clips"
 
 

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from bitesearch.models import Word
-from bitesearch.voices import VoiceWindows
+from bitesearch.voices import HOP_SECONDS, VoiceWindows
 
 OTHER = -1  # a voice that is none of the main voices (usually the audience)
-MAX_POINTS = 3000  # windows clustered at most (about an hour of speech at a 0.75-s hop)
+MAX_POINTS = 3000  # windows clustered at most (50 minutes of speech at a 1-s hop)
 MAX_VOICES = 12  # without a programme, at most this many main voices are looked for
 MAIN_SECONDS = 20.0  # a voice with less speech than this is not a main voice
 OTHER_SIMILARITY = 0.78  # a window less like every main voice than this is OTHER
-SWITCH_COST = 0.6  # similarity a change of voice must win back (Viterbi transition cost)
-HOP_SECONDS = 0.75
+SWITCH_COST = 0.15  # similarity a change of voice must win back (Viterbi transition cost)
 
 
 @dataclass
@@ -40,8 +39,7 @@ def diarize(windows: VoiceWindows, words: list[Word], main_voices: int | None) -
     if len(windows) < 2:
         return Diarization(np.zeros(len(windows), dtype=int), [0] * len(words), 1, [0.0])
     centroids = _main_centroids(windows.vectors, main_voices)
-    labels = _viterbi(windows.vectors @ centroids.T)
-    labels = _renumber_by_appearance(labels)
+    labels = _renumber_by_appearance(_fill_blips(_viterbi(windows.vectors @ centroids.T)))
     seconds = [float((labels == v).sum() * HOP_SECONDS) for v in range(len(centroids))]
     return Diarization(labels, label_words(windows.times, labels, words), len(centroids), seconds)
 
@@ -59,8 +57,8 @@ def _main_centroids(vectors: np.ndarray, expected: int | None) -> np.ndarray:
     clusters = fcluster(tree, t=min(count, len(points)), criterion="maxclust")
     seconds_per_point = HOP_SECONDS * len(vectors) / len(points)
     sizes = {c: int((clusters == c).sum()) for c in set(clusters.tolist())}
-    main = [c for c in sorted(sizes, key=lambda c: -sizes[c])
-            if sizes[c] * seconds_per_point >= MAIN_SECONDS] or [max(sizes, key=sizes.__getitem__)]  # fmt: skip
+    ranked = sorted(sizes, key=lambda c: -sizes[c])
+    main = [c for c in ranked if sizes[c] * seconds_per_point >= MAIN_SECONDS] or ranked[:1]
     return _unit(np.stack([points[clusters == c].mean(axis=0) for c in main]))
 
 
@@ -70,7 +68,9 @@ def _thin(vectors: np.ndarray) -> np.ndarray:
     group = int(np.ceil(len(vectors) / MAX_POINTS))
     if group <= 1:
         return vectors
-    return _unit(np.stack([vectors[i : i + group].mean(axis=0) for i in range(0, len(vectors), group)]))
+    return _unit(
+        np.stack([vectors[i : i + group].mean(axis=0) for i in range(0, len(vectors), group)])
+    )
 
 
 def _best_count(points: np.ndarray, tree: np.ndarray) -> int:
@@ -110,6 +110,16 @@ def _viterbi(similarity: np.ndarray) -> np.ndarray:
     for t in range(n - 1, 0, -1):
         path[t - 1] = back[t, path[t]]
     return np.where(path == voices, OTHER, path)
+
+
+def _fill_blips(labels: np.ndarray) -> np.ndarray:
+    """A single window unlike the windows on both sides of it, which agree, is one of them:
+    a 1.6-s window is too short to be a turn of its own."""
+    out = labels.copy()
+    for t in range(1, len(out) - 1):
+        if out[t - 1] == out[t + 1] != out[t]:
+            out[t] = out[t - 1]
+    return out
 
 
 def _renumber_by_appearance(labels: np.ndarray) -> np.ndarray:

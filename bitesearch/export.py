@@ -6,6 +6,7 @@ edition's recording, so a quote's `[hh:mm:ss]` finds the moment in the published
 
 from __future__ import annotations
 
+import bisect
 import json
 import sys
 from dataclasses import asdict, dataclass
@@ -14,7 +15,16 @@ from typing import Any, ClassVar, TextIO, cast
 
 from bitesearch.archive import Archive, atomic_write
 from bitesearch.errors import BitesearchError, UsageError
-from bitesearch.models import SCHEMA_VERSION, Edition, Passage, Segment, Split, Talk, Transcript
+from bitesearch.models import (
+    SCHEMA_VERSION,
+    Edition,
+    Passage,
+    Segment,
+    Split,
+    Talk,
+    Transcript,
+    Word,
+)
 from bitesearch.timecode import hms, subtitle_time
 
 CUE_MAX_SECONDS = 7.0  # subtitle cues longer than this are cut at a word
@@ -44,22 +54,48 @@ class ExportDoc:
         talk = next((t for t in self.split.talks if t.slot == passage.slot), None)
         return talk.speakers if talk else []
 
-    def segments(self) -> list[Segment]:
-        """The transcript's segments, trimmed to the words inside the exported passages."""
-        spans = [(p.start - 0.05, p.end + 0.05) for p in self.passages()]
-        kept = []
+    def speaker_of(self, passage: Passage) -> str:
+        """Who spoke a passage, as a write-up names them."""
+        host = self.edition.programme.host
+        if passage.speaker == "host" or (not passage.speaker and passage.kind == "host"):
+            return f"{host} (host)" if host else "Host"
+        if passage.speaker == "audience":
+            return "Audience"
+        return passage.speaker or " and ".join(self.speakers_of(passage))
+
+    def runs(self) -> list[tuple[Segment, str]]:
+        """The transcript's segments cut to the exported passages and at every change of
+        speaker, each with who spoke it."""
+        chosen = self.passages()
+        starts = [p.start for p in chosen]
+        result: list[tuple[Segment, str]] = []
         for segment in self.transcript.segments:
-            words = [w for w in segment.words if _inside((w.start + w.end) / 2, spans)]
-            if words:
-                text = "".join(w.text for w in words).strip()
-                kept.append(Segment(words[0].start, words[-1].end, text, words))
-            elif not segment.words and _inside((segment.start + segment.end) / 2, spans):
-                kept.append(segment)
-        return kept
+            run: list[Word] = []
+            owner: Passage | None = None
+            for word in segment.words:
+                here = _passage_at(chosen, starts, (word.start + word.end) / 2)
+                if run and here is not owner:
+                    _flush(result, run, owner, self)
+                    run = []
+                owner = here
+                run.append(word)
+            _flush(result, run, owner, self)
+        return result
 
 
-def _inside(t: float, spans: list[tuple[float, float]]) -> bool:
-    return any(start <= t <= end for start, end in spans)
+def _passage_at(chosen: list[Passage], starts: list[float], t: float) -> Passage | None:
+    i = bisect.bisect_right(starts, t + 0.05) - 1
+    if i >= 0 and t <= chosen[i].end + 0.05:
+        return chosen[i]
+    return None
+
+
+def _flush(
+    result: list[tuple[Segment, str]], run: list[Word], owner: Passage | None, doc: ExportDoc
+) -> None:
+    if run and owner is not None:
+        text = "".join(w.text for w in run).strip()
+        result.append((Segment(run[0].start, run[-1].end, text, list(run)), doc.speaker_of(owner)))
 
 
 class WriteMarkdown:
@@ -72,13 +108,16 @@ class WriteMarkdown:
         out.write("*" + " · ".join(f for f in facts if f) + "*\n")
         talks = {t.slot: t for t in doc.talks()}
         current: tuple[int, bool] | None = None
+        last_speaker, shown = "", current
         for passage in doc.passages():
             place = (passage.slot, passage.kind == "qa")
             if place != current:
                 out.write(self._heading(doc, talks, passage, current))
                 current = place
-            who = f"**{doc.speakers_of(passage)[0]} (host):** " if passage.kind == "host" else ""
+            speaker = doc.speaker_of(passage)
+            who = f"**{speaker}:** " if speaker != last_speaker or place != shown else ""
             out.write(f"\n[{hms(passage.start)}] {who}{passage.text}\n")
+            last_speaker, shown = speaker, place
 
     def _heading(
         self,
@@ -119,24 +158,24 @@ class WriteText:
                 names = " and ".join(talk.speakers)
                 out.write(f"\nTalk {talk.slot}: {talk.title} ({names})\n")
                 last_slot = passage.slot
-            who = ", ".join(doc.speakers_of(passage))
-            label = {"host": "host", "talk": who, "qa": "questions"}[passage.kind]
-            out.write(f"[{hms(passage.start)}] ({label}) {passage.text}\n")
+            part = " (questions)" if passage.kind == "qa" else ""
+            out.write(f"[{hms(passage.start)}]{part} {doc.speaker_of(passage)}: {passage.text}\n")
 
 
 class SubtitleWriter:
     extension: ClassVar[str] = ""
     decimal: ClassVar[str] = ","
 
-    def cues(self, doc: ExportDoc) -> list[tuple[float, float, str]]:
-        """Cues in time order; a cue of no duration (a word Whisper gave no length) joins the
-        cue before it, since players skip empty cues."""
-        merged: list[tuple[float, float, str]] = []
-        for start, end, text in (cue for s in doc.segments() for cue in split_cue(s)):
-            if end <= start and merged:
-                before = merged.pop()
-                start, end, text = before[0], max(before[1], end), f"{before[2]} {text}"
-            merged.append((start, max(end, start + 0.01), text))
+    def cues(self, doc: ExportDoc) -> list[tuple[float, float, str, str]]:
+        """Cues (start, end, text, speaker) in time order; a cue of no duration (a word Whisper
+        gave no length) joins the cue before it, since players skip empty cues."""
+        merged: list[tuple[float, float, str, str]] = []
+        for segment, speaker in doc.runs():
+            for start, end, text in split_cue(segment):
+                if end <= start and merged and merged[-1][3] == speaker:
+                    before = merged.pop()
+                    start, end, text = before[0], max(before[1], end), f"{before[2]} {text}"
+                merged.append((start, max(end, start + 0.01), text, speaker))
         return merged
 
     def stamp(self, start: float, end: float) -> str:
@@ -147,8 +186,11 @@ class WriteSRT(SubtitleWriter):
     extension = "srt"
 
     def write(self, doc: ExportDoc, out: TextIO) -> None:
-        for n, (start, end, text) in enumerate(self.cues(doc), start=1):
-            out.write(f"{n}\n{self.stamp(start, end)}\n{text}\n\n")
+        last = ""
+        for n, (start, end, text, speaker) in enumerate(self.cues(doc), start=1):
+            shown = f"{speaker}: {text}" if speaker != last else text  # named at each change
+            out.write(f"{n}\n{self.stamp(start, end)}\n{shown}\n\n")
+            last = speaker
 
 
 class WriteVTT(SubtitleWriter):
@@ -157,8 +199,8 @@ class WriteVTT(SubtitleWriter):
 
     def write(self, doc: ExportDoc, out: TextIO) -> None:
         out.write("WEBVTT\n\n")
-        for start, end, text in self.cues(doc):
-            out.write(f"{self.stamp(start, end)}\n{text}\n\n")
+        for start, end, text, speaker in self.cues(doc):  # WebVTT's voice span names the speaker
+            out.write(f"{self.stamp(start, end)}\n<v {speaker}>{text}\n\n")
 
 
 def split_cue(segment: Segment) -> list[tuple[float, float, str]]:

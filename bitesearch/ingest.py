@@ -23,15 +23,16 @@ from bitesearch.archive import (
     EDITION_FILE,
     SPLIT_FILE,
     TRANSCRIPT_FILE,
+    VOICES_FILE,
     Archive,
     copy_file,
     slugify,
     write_json,
 )
 from bitesearch.audio import cut_clip, decode_for_whisper, probe, sha256_file
+from bitesearch.diarize import Diarization, diarize
 from bitesearch.errors import BitesearchError
 from bitesearch.models import Edition, Programme, Source, Split, Transcript
-from bitesearch.diarize import Diarization, diarize
 from bitesearch.programme import load_programme
 from bitesearch.split import expected_voices, split_edition
 from bitesearch.transcribe import TranscribeOptions, transcribe, transcript_key
@@ -215,8 +216,12 @@ def _voices(
     """Who speaks when, from the recording's voices (None when that is off or not installed)."""
     if not use_voices or not transcript.words():
         return None
-    audio = decode_for_whisper(run.folder / run.edition.source.file)
-    windows = voices.embed_windows(audio, transcript.words())
+    cache = run.folder / VOICES_FILE
+    windows = voices.load_windows(cache, transcript.key)
+    if windows is None:  # embedded once per transcript: a corrected programme re-splits cheaply
+        audio = decode_for_whisper(run.folder / run.edition.source.file)
+        windows = voices.embed_windows(audio, transcript.words())
+        voices.save_windows(cache, windows, transcript.key)
     return diarize(windows, transcript.words(), expected_voices(programme))
 
 
@@ -228,7 +233,7 @@ def _split(run: _Run, transcript: Transcript, use_voices: bool) -> tuple[Split, 
     programme = run.edition.programme if run.edition.programme.talks else None
     split = split_edition(transcript, programme, _voices(run, transcript, programme, use_voices))
     split.key = key
-    for talk in split.talks:
+    for talk in (t for t in split.talks if t.end > t.start):  # a talk not found has no clip
         talk.clip = f"{CLIPS_DIR}/{talk.slot:02d}-{slugify('-'.join(talk.speakers) or 'talk')}.mp3"
     shutil.rmtree(run.folder / CLIPS_DIR, ignore_errors=True)  # clips of an old split are stale
     write_json(run.folder / SPLIT_FILE, split.to_dict())
@@ -237,7 +242,7 @@ def _split(run: _Run, transcript: Transcript, use_voices: bool) -> tuple[Split, 
 
 def _clips(run: _Run, split: Split) -> bool:
     made = False
-    for talk in split.talks:
+    for talk in (t for t in split.talks if t.clip):
         target = run.folder / talk.clip
         if not target.exists():
             cut_clip(run.folder / run.edition.source.file, talk.start, talk.end, target)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -21,9 +22,10 @@ if TYPE_CHECKING:
 RATE = 16_000
 FRAME_SECONDS = 0.01  # resemblyzer's mel frames are 10 ms apart
 WINDOW_FRAMES = 160  # 1.6 s: the encoder's own partial-utterance length
-HOP_FRAMES = 75  # 0.75 s between window starts
+HOP_FRAMES = 100  # 1 s between window starts: each second of speech is in one or two windows
+HOP_SECONDS = HOP_FRAMES * FRAME_SECONDS
 MIN_SPEECH = 0.5  # a window is embedded when at least half of it is words
-BATCH = 128
+BATCH = 256
 
 
 @dataclass
@@ -91,11 +93,31 @@ def embed_windows(audio: np.ndarray, words: list[Word]) -> VoiceWindows:
     return VoiceWindows(times, np.concatenate(vectors))
 
 
-_ENCODER: object | None = None
+_ENCODER: Any = None
 
 
-def _encoder(cls: type) -> object:
+def _encoder(cls: type) -> Any:
+    """The encoder, loaded once per process (loading costs about a second)."""
     global _ENCODER
     if _ENCODER is None:
         _ENCODER = cls("cpu", verbose=False)
     return _ENCODER
+
+
+def save_windows(path: Path, windows: VoiceWindows, key: str) -> None:
+    """Keep embedded windows beside the transcript they were made for (atomically)."""
+    from bitesearch.archive import atomic_write
+
+    with atomic_write(path, "wb") as handle:
+        np.savez(handle, times=windows.times, vectors=windows.vectors, key=np.array(key))
+
+
+def load_windows(path: Path, key: str) -> VoiceWindows | None:
+    """The windows kept for this transcript key, or None (missing, stale or damaged)."""
+    try:
+        with np.load(path) as data:
+            if str(data["key"]) != key:
+                return None
+            return VoiceWindows(data["times"], data["vectors"])
+    except (OSError, KeyError, ValueError):
+        return None

@@ -59,7 +59,9 @@ def split_by_voice(
         talk, slot_blocks = _slot(slot, cut, spec, units, host, explicit)
         talks.append(talk)
         blocks.extend(slot_blocks)
-        if cut.own_seconds < MIN_OWN_SECONDS:
+        if cut.first == cut.stop:
+            warnings.append(f"talk {slot} ({', '.join(spec.names)}) is not in the recording")
+        elif cut.own_seconds < MIN_OWN_SECONDS:
             warnings.append(f"talk {slot} ({', '.join(spec.names)}): no voice of its own found")
     blocks = _closing(_merge(blocks), units)
     made = passages.build(units, blocks)
@@ -99,11 +101,37 @@ def _specs(
     programme: Programme | None, units: list[Sentence], host: int, voices: Diarization
 ) -> tuple[list[SlotSpec], bool]:
     if programme and programme.talks:
-        return [SlotSpec(t.speakers, t.affiliations, t.title, t.start) for t in programme.talks], False
+        return [
+            SlotSpec(t.speakers, t.affiliations, t.title, t.start) for t in programme.talks
+        ], False
     talkers = [
         v for v in range(voices.voices) if v != host and voices.seconds[v] >= TALK_VOICE_SECONDS
     ]
-    return [SlotSpec([f"Speaker {v + 1}"], [], "") for v in talkers], True
+    groups = _co_presenters(units, talkers)
+    return [SlotSpec([f"Speaker {v + 1}" for v in group], [], "") for group in groups], True
+
+
+def _co_presenters(units: list[Sentence], talkers: list[int]) -> list[list[int]]:
+    """Talkers grouped into slots: voices that take turns within one stretch of the recording
+    (the middle 80 % of their speech overlapping by more than half) present together."""
+    spans = {}
+    for voice in talkers:
+        starts = sorted(u.start for u in units if u.label == voice)
+        spans[voice] = (starts[len(starts) // 10], starts[(len(starts) * 9) // 10])
+    groups: list[list[int]] = []
+    for voice in sorted(talkers, key=lambda v: spans[v][0]):
+        group = groups[-1] if groups else None
+        if group and _overlap(spans[group[-1]], spans[voice]) > 0.5 and len(group) < 2:
+            group.append(voice)
+        else:
+            groups.append([voice])
+    return groups
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
+    shared = min(a[1], b[1]) - max(a[0], b[0])
+    shorter = max(min(a[1] - a[0], b[1] - b[0]), 1e-9)
+    return max(shared, 0.0) / shorter
 
 
 def _single_talk(transcript: Transcript, units: list[Sentence], host: int) -> Split:
@@ -114,7 +142,7 @@ def _single_talk(transcript: Transcript, units: list[Sentence], host: int) -> Sp
     blocks = [Block("talk", 1, start, end)]
     made = passages.build(units, blocks)
     _attribute(made, units, naming, [talk])
-    return Split("voices", [talk], blocks, made)
+    return Split("whole-recording", [talk], blocks, made)
 
 
 def _name(
@@ -146,9 +174,9 @@ def _slot(
 ) -> tuple[Talk, list[Block]]:
     mine = units[cut.first : cut.stop]
     parts = slot_parts(mine, cut.own, host)
-    talk = Talk(slot, spec.title, list(spec.names), [], start=0.0, end=0.0)
+    talk = Talk(slot, spec.title, list(spec.names), list(spec.affiliations), start=0.0, end=0.0)
     if parts.talk is None or parts.last is None:
-        at = mine[0].start if mine else 0.0
+        at = mine[0].start if mine else units[min(cut.first, len(units) - 1)].end
         talk.start = talk.end = spec.start if spec.start is not None else at
         talk.estimated, talk.confidence = True, 0.0
         return talk, [Block("host", slot, u.start, u.end) for u in mine]
@@ -157,19 +185,21 @@ def _slot(
     talk.qa_start = mine[parts.qa].start if parts.qa is not None else None
     talk.estimated = not explicit
     talk.confidence = 1.0 if explicit else confidence(cut)
-    kinds = [_kind(i, u, parts, host) for i, u in enumerate(mine)]
+    stop = parts.qa if parts.qa is not None else parts.last + 1
+    last_own = max((i for i in range(parts.talk, stop) if mine[i].label in cut.own), default=0)
+    kinds = [_kind(i, u, parts, host, last_own) for i, u in enumerate(mine)]
     return talk, [Block(k, slot, u.start, u.end) for k, u in zip(kinds, mine, strict=True)]
 
 
-def _kind(i: int, unit: Sentence, parts: object, host: int) -> Kind:
+def _kind(i: int, unit: Sentence, parts: object, host: int, last_own: int) -> Kind:
     talk, qa, last = parts.talk, parts.qa, parts.last  # type: ignore[attr-defined]
     is_host = unit.label == host
     if i < talk or i > last:
         return "host"
     if qa is not None and i >= qa:
         return "host" if is_host else "qa"
-    aside = unit.end - unit.start >= HOST_ASIDE_SECONDS or QA_INVITE.search(unit.norm)
-    return "host" if is_host and aside else "talk"
+    long_or_invite = unit.end - unit.start >= HOST_ASIDE_SECONDS or QA_INVITE.search(unit.norm)
+    return "host" if is_host and (long_or_invite or i > last_own) else "talk"
 
 
 def _merge(blocks: list[Block]) -> list[Block]:

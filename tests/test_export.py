@@ -25,6 +25,8 @@ def test_markdown(sample_archive: Path) -> None:
     assert "## 1. Open data in local government" in text
     assert "**Priya Shah (Merseycare NHS)** and **Tom Baker (Merseycare NHS)**" in text
     assert "### Questions" in text
+    assert "**Dan Barrett (host):** Good evening" in text
+    assert "**Tom Baker:**" in text and "**Priya Shah:**" in text  # named at each change
     assert re.search(r"^\[00:0\d:\d\d\] ", text, re.MULTILINE)
     assert text.index("## 1.") < text.index("## 2.") < text.index("## 3.")
 
@@ -33,6 +35,7 @@ def test_text(sample_archive: Path) -> None:
     text = export(sample_archive, "--edition", "data-bites-056", "--format", "txt")
     assert "Talk 2: Dashboards clinicians actually use (Priya Shah and Tom Baker)" in text
     assert "(questions)" in text
+    assert "] Alex Rivers: " in text
 
 
 @pytest.mark.parametrize("fmt", ["srt", "vtt"])
@@ -45,8 +48,11 @@ def test_subtitles(sample_archive: Path, fmt: str) -> None:
     assert [a for a, _ in stamps] == sorted(a for a, _ in stamps)
     if fmt == "srt":
         assert text.startswith("1\n00:00:")
+        assert "\nDan Barrett (host): Good evening" in text
+        assert "\nSam Milsom: " in text
     else:
         assert text.startswith("WEBVTT\n\n")
+        assert "<v Dan Barrett (host)>Good evening" in text and "<v Tom Baker>" in text
 
 
 def test_json(sample_archive: Path) -> None:
@@ -57,7 +63,9 @@ def test_json(sample_archive: Path) -> None:
     kinds = {p["kind"] for p in data["passages"]}
     assert kinds == {"host", "talk", "qa"}
     assert all({"start", "end", "text", "speakers", "speaker"} <= set(p) for p in data["passages"])
-    assert {p["speaker"] for p in data["passages"] if p["kind"] == "host"} == {"Dan Barrett"}
+    assert {p["speaker"] for p in data["passages"] if p["kind"] == "host"} == {"host"}
+    named = {p["speaker"] for p in data["passages"]}
+    assert {"Sam Milsom", "Priya Shah", "Tom Baker", "Alex Rivers"} <= named
 
 
 def test_one_talk(sample_archive: Path) -> None:

@@ -32,7 +32,8 @@ def ingest_json(*args: str | Path) -> list[dict]:
 def test_archive_layout(sample_archive: Path) -> None:
     folder = sample_archive / "recordings" / EDITION
     names = {p.name for p in folder.iterdir()}
-    assert {"source.mp3", "edition.json", "transcript.json", "talks.json", "clips"} <= names
+    expected = {"source.mp3", "edition.json", "transcript.json", "voices.npz", "talks.json"}
+    assert expected | {"clips"} <= names
     assert not [n for n in names if n.endswith(".tmp")]
     assert (folder / "source.mp3").read_bytes() == SAMPLE_AUDIO.read_bytes()
     edition = json.loads((folder / "edition.json").read_text())
@@ -52,7 +53,7 @@ def test_clips_are_the_talks(sample_archive: Path) -> None:
 def test_summary_json(sample_copy: Path) -> None:
     (report,) = ingest_json(SAMPLE_AUDIO, "--programme", SAMPLE_PROGRAMME)
     assert report["edition"] == 56 and report["talks"] == 3
-    assert report["duration"] == pytest.approx(233.2, abs=1)
+    assert report["duration"] == pytest.approx(247.9, abs=1)
     assert set(report["stages"]) >= {"download", "transcribe", "segment", "index"}
 
 
@@ -68,6 +69,7 @@ def test_changed_programme_resplits_without_transcribing_or_duplicating(
     sample_copy: Path, tmp_path: Path
 ) -> None:
     transcript = (sample_copy / "recordings" / EDITION / "transcript.json").read_bytes()
+    embedded = (sample_copy / "recordings" / EDITION / "voices.npz").read_bytes()
     programme = tmp_path / "programme.toml"
     programme.write_text(
         SAMPLE_PROGRAMME.read_text().replace("Dashboards clinicians", "Charts clinicians")
@@ -75,6 +77,7 @@ def test_changed_programme_resplits_without_transcribing_or_duplicating(
     (report,) = ingest_json(SAMPLE_AUDIO, "--programme", programme)
     assert report["status"] == "updated"
     assert (sample_copy / "recordings" / EDITION / "transcript.json").read_bytes() == transcript
+    assert (sample_copy / "recordings" / EDITION / "voices.npz").read_bytes() == embedded
     split = Archive(sample_copy).load_split(EDITION)
     assert split.talks[1].title == "Charts clinicians actually use"
     assert indexed_passages(sample_copy) == len(split.passages)
@@ -85,7 +88,7 @@ def test_without_a_programme_one_untitled_talk(short_clip: Path, own_archive: Pa
     assert report["talks"] == 1 and report["method"] == "whole-recording"
     assert report["edition"] is None and report["edition_id"].startswith("opening-")
     rows = json.loads(run("talks", "--json").stdout)
-    assert rows[0]["title"] == "" and rows[0]["speakers"] == []
+    assert rows[0]["title"] == "" and rows[0]["speakers"] == ["Speaker 1"]
     assert {"edition", "talk", "talk_id", "speakers", "title", "start", "end", "estimated"} <= set(
         rows[0]
     )
@@ -229,3 +232,27 @@ def test_zero_length_audio(sample_copy: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "zero length" in result.stderr or "no audio" in result.stderr
     assert snapshot(sample_copy) == before
+
+
+def test_words_only_split(sample_copy: Path) -> None:
+    (report,) = ingest_json(SAMPLE_AUDIO, "--programme", SAMPLE_PROGRAMME, "--no-voices")
+    assert report["method"] == "text-anchors" and report["status"] == "updated"
+    split = Archive(sample_copy).load_split(EDITION)
+    assert [t.speakers for t in split.talks][1] == ["Priya Shah", "Tom Baker"]
+    assert indexed_passages(sample_copy) == len(split.passages)
+
+
+def test_a_programme_longer_than_the_recording(sample_copy: Path, tmp_path: Path) -> None:
+    programme = tmp_path / "programme.toml"
+    extra = '\n[[talks]]\nspeakers = ["Extra Person"]\ntitle = "Not tonight"\n'
+    programme.write_text(SAMPLE_PROGRAMME.read_text() + extra)
+    result = run("ingest", SAMPLE_AUDIO, "--programme", programme, "--quiet")
+    assert result.exit_code == 0
+    assert "Warning: data-bites-056: talk 4 (Extra Person) is not in the recording" in result.stderr
+    rows = json.loads(run("talks", "--json").stdout)
+    assert len(rows) == 4 and rows[3]["confidence"] == 0.0 and rows[3]["clip"] == ""
+    assert [r["speakers"] for r in rows[:3]] == [
+        ["Sam Milsom"],
+        ["Priya Shah", "Tom Baker"],
+        ["Alex Rivers"],
+    ]

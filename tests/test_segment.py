@@ -7,7 +7,8 @@ import pytest
 from bitesearch.archive import Archive
 from bitesearch.models import Programme, ProgrammeTalk, Segment, Transcript, Word
 from bitesearch.passages import MAX_SECONDS, build
-from bitesearch.segment import sentences, split_edition
+from bitesearch.segment import sentences
+from bitesearch.split import split_edition
 
 
 def transcript(lines: list[tuple[float, float, str]]) -> Transcript:
@@ -110,7 +111,7 @@ def test_passages_stay_inside_blocks_and_under_a_minute() -> None:
 @pytest.mark.parametrize("slot", [1, 2, 3])
 def test_sample_talks_match_the_truth(sample_archive: Path, truth: dict, slot: int) -> None:
     split = Archive(sample_archive).load_split("data-bites-056")
-    assert split is not None and split.method == "text-anchors"
+    assert split is not None and split.method == "voices"
     talk = split.talks[slot - 1]
     said = [u for u in truth["utterances"] if u["slot"] == slot and u["kind"] != "host"]
     asked = next(u for u in said if u["voice"].startswith("audience"))
