@@ -59,6 +59,8 @@ def espeak(voice: str, rate: int = 160, colour: str = "") -> VoiceSpec:
 #   gb-f4                                    1.00   0.65     |  0.69    0.73      0.51
 #   us-edward                                       1.00     |  0.66    0.55      0.62
 #   us-andy / gb-f4-up / us-edward-down: 0.61, 0.59, 0.51 between themselves
+# On the generated bench-061 (audience with echo and -2 dB) every pair is <= 0.70 (host~sam,
+# joe-low~joe-mid); a voice's own windows are 0.89-0.97 alike to its centroid.
 MAIN = {
     "joe-low": piper(0.80, 0.95),
     "joe-mid": piper(1.02, 1.0, 0.6, 0.7),
