@@ -9,6 +9,8 @@
           voices.npz               voice embeddings of the speech (1.6-s windows, 1 s apart)
           talks.json               the split: talks, host/talk/qa blocks, passages
           clips/01-sam-milsom.mp3  per-talk audio
+          captions.vtt             a transcript given instead of transcribing (optional)
+      downloads/                   downloads in progress (NAME.part), resumed by the next run
       index/                       the Whoosh index, rebuilt from recordings/ by `reindex`
 
 Every file is written to a temporary name beside it and renamed into place, so a crash leaves
@@ -90,6 +92,15 @@ class Archive:
 
     def find_by_sha(self, sha256: str) -> Edition | None:
         return next((e for e in self.editions() if e.source.sha256 == sha256), None)
+
+    def find_by_item(self, item: str) -> Edition | None:
+        """The edition ingested from a source item (its stable id), if any."""
+        return next((e for e in self.editions() if e.source.item == item), None)
+
+    @property
+    def downloads(self) -> Path:
+        """Where downloads in progress live (.part files), until ingest moves them in."""
+        return self.root / "downloads"
 
     def find_edition(self, ref: str) -> Edition:
         """The edition a user means by a number ("56") or an id ("data-bites-056")."""

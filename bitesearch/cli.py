@@ -104,12 +104,44 @@ def _print_json(data: Any) -> None:
 def ingest(
     ctx: typer.Context,
     sources: Annotated[
-        list[Path],
-        typer.Argument(help="Recordings to ingest (audio or video files).", show_default=False),
-    ],
+        list[str] | None,
+        typer.Argument(
+            help="What to ingest: audio or video files, transcripts (.vtt, .srt, Whisper "
+            ".json), URLs of media files, podcast feeds, YouTube or SoundCloud videos and "
+            "playlists, or pages with a <video>.",
+            show_default=False,
+        ),
+    ] = None,
     programme: Annotated[
         Path | None, typer.Option("--programme", "-p", help="The edition's programme file (TOML).")
     ] = None,
+    page: Annotated[
+        str | None,
+        typer.Option(
+            help="The edition's write-up page: its talks become the programme, and its "
+            "recording link is ingested when no SOURCE is given."
+        ),
+    ] = None,
+    transcript: Annotated[
+        Path | None,
+        typer.Option(help="A transcript (.vtt, .srt or Whisper .json) to use beside the audio."),
+    ] = None,
+    captions: Annotated[
+        bool, typer.Option(help="Use the captions yt-dlp finds instead of transcribing.")
+    ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only feed or playlist items published on or after YYYY-MM-DD."),
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(help="At most this many items of each feed or playlist.")
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be ingested; change nothing.")
+    ] = False,
+    max_size: Annotated[
+        str, typer.Option(help="The largest download accepted (e.g. 500MB, 2GB).")
+    ] = "2GB",
     model: Annotated[
         str, typer.Option(help="Whisper model: tiny.en (bundled), a model folder, or a model name.")
     ] = "tiny.en",
@@ -127,33 +159,41 @@ def ingest(
 ) -> None:
     """Transcribe recordings, split them into talks, cut per-talk clips and index them.
 
-    Running it again on the same recording does no work twice; a run that was interrupted
-    is finished.
+    Running it again does no work twice: items already in the archive are skipped without
+    downloading them, and an interrupted download or ingest is finished.
 
     Example: bitesearch ingest recordings/sample/edition.mp3 -p recordings/sample/programme.toml
+
+    Example: bitesearch ingest https://example.org/feed.xml --since 2026-01-01 --dry-run
     """
+    from bitesearch.fetch import FetchOptions, parse_size
     from bitesearch.ingest import IngestOptions
-    from bitesearch.render import ingest_all
+    from bitesearch.render import ingest_all, ingest_table
+    from bitesearch.sources import SourceOptions
     from bitesearch.transcribe import TranscribeOptions, resolve_model
 
-    if programme is not None and len(sources) > 1:
-        raise UsageError(
-            "--programme describes one edition: ingest one recording with it at a time"
-        )
+    sources = list(sources or [])
+    if (programme is not None or transcript is not None) and len(sources) > 1:
+        raise UsageError("--programme and --transcript describe one edition: give one SOURCE")
     if beam_size < 1:
         raise UsageError("--beam-size must be 1 or more")
+    if limit is not None and limit < 1:
+        raise UsageError("--limit must be 1 or more")
     resolve_model(model)  # an unknown model is an error before any work starts
+    fetch = FetchOptions(max_bytes=parse_size(max_size))
+    page_programme = _page(page, sources, fetch)
     transcribe = TranscribeOptions(model=model, beam_size=beam_size)
     options = IngestOptions(transcribe, programme=programme, voices=voices, replace=replace)
+    source_options = SourceOptions(
+        fetch, _since(since), limit, captions, transcript, page_programme, dry_run
+    )
     reports, failures = ingest_all(
-        _archive(ctx, must_exist=False), sources, options, quiet or json_output
+        _archive(ctx, must_exist=False), sources, options, source_options, quiet or json_output
     )
     if json_output:
         _print_json([r.to_dict() for r in reports])
     else:
-        from bitesearch.render import ingest_table
-
-        _stdout().print(ingest_table(reports))
+        _stdout().print(ingest_table(reports, "Would ingest" if dry_run else "Ingested"))
     for report in reports:
         for warning in report.warnings:
             _stderr().print(f"Warning: {report.edition_id}: {warning}", markup=False)
@@ -161,6 +201,65 @@ def ingest(
         for source, message in failures:
             _stderr().print(f"Error: {source}: {message}", markup=False, soft_wrap=True)
         raise typer.Exit(1)
+
+
+def _page(page: str | None, sources: list[str], fetch: Any) -> Any:
+    """The programme on --page (appending its recording to sources when none is given)."""
+    if page is None:
+        if not sources:
+            raise UsageError("give a SOURCE to ingest (a file, URL or feed), or --page URL")
+        return None
+    from bitesearch.pages import fetch_programme
+
+    found, recording = fetch_programme(page, fetch)
+    if not sources:
+        if not recording:
+            raise BitesearchError(f"{page} links no recording: give it as SOURCE with --page")
+        sources.append(recording)
+    if len(sources) > 1:
+        raise UsageError("--page describes one edition: give at most one SOURCE with it")
+    return found
+
+
+def _since(value: str | None) -> Any:
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--since must be a date, YYYY-MM-DD, not {value!r}") from None
+
+
+@app.command(name="programme")
+@errors_to_exit
+def programme_command(
+    url: Annotated[str, typer.Argument(help="The edition's write-up page.", show_default=False)],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
+) -> None:
+    """Read an edition's write-up page and print its programme file, to check and correct.
+
+    Talks are headings or paragraphs "Speaker: Title" (or "A and B: Title"); organisations
+    come from the text below each. Pass the file to `ingest --programme`.
+
+    Example: bitesearch programme https://example.org/data-bites-56 -o programme.toml
+    """
+    from bitesearch.archive import atomic_write
+    from bitesearch.fetch import FetchOptions
+    from bitesearch.pages import fetch_programme
+    from bitesearch.programme import to_toml
+
+    found, _recording = fetch_programme(url, FetchOptions())
+    text = to_toml(found)
+    if output is None:
+        sys.stdout.write(text)
+        return
+    with atomic_write(output) as handle:
+        handle.write(text)
+    _stderr().print(f"Wrote {output} ({len(found.talks)} talks).")
 
 
 @app.command()

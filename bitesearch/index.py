@@ -110,7 +110,8 @@ def documents(archive: Archive, edition: Edition, split: Split) -> list[dict[str
 def _source(edition: Edition, folder: Path) -> dict[str, str]:
     """Where to play the edition: its published recording, else its file (relative to the
     archive, so a moved archive needs no reindex)."""
-    return {"recording": edition.programme.recording, "file": str(folder / edition.source.file)}
+    file = edition.source.file or edition.source.captions
+    return {"recording": edition.programme.recording, "file": str(folder / file)}
 
 
 def indexed_key(archive: Archive, edition_id: str) -> str | None:

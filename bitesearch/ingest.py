@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-from bitesearch import index, voices
+from bitesearch import captions, index, voices
 from bitesearch.archive import (
     CLIPS_DIR,
     EDITION_FILE,
@@ -49,6 +50,25 @@ class IngestOptions:
     replace: bool = False  # replace an edition that came from another recording
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a recording came from beyond its file, kept in edition.json's `source`."""
+
+    name: str = ""  # what to call the source: its URL, or the file name
+    item: str = ""  # the stable id a re-run finds the edition by
+    url: str = ""
+    title: str = ""
+    date: str = ""
+    description: str = ""
+    chapters: tuple[dict[str, Any], ...] = ()
+    programme: Programme | None = None  # what the feed, platform or page says
+    authoritative: bool = False  # the programme was asked for (--page): it beats a kept one
+    captions: Path | None = None  # a transcript to use instead of transcribing
+    sha256: str = ""  # already known (the archive's own copy): not hashed again
+    duration: float = 0.0
+    consume: bool = False  # the source is a finished download: move it in, do not copy
+
+
 @dataclass
 class IngestReport:
     source: str
@@ -61,6 +81,9 @@ class IngestReport:
     status: str  # "ingested", "updated" or "up to date"
     stages: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    item: str = ""
+    title: str = ""
+    error: str = ""
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -74,6 +97,8 @@ class _Run:
     edition: Edition
     progress: Progress | None
     stages: dict[str, float] = field(default_factory=dict)
+    captions: Transcript | None = None
+    consume: bool = False
 
     @property
     def folder(self) -> Path:
@@ -87,16 +112,26 @@ class _Run:
 
 
 def ingest(
-    archive: Archive, source: Path, options: IngestOptions, progress: Progress | None = None
+    archive: Archive,
+    source: Path,
+    options: IngestOptions,
+    progress: Progress | None = None,
+    origin: Origin | None = None,
 ) -> IngestReport:
-    """Ingest one recording; every check on the input happens before anything is written."""
+    """Ingest one recording (or a transcript file alone); every check on the input happens
+    before anything is written."""
+    origin = origin or Origin()
     programme = load_programme(options.programme) if options.programme else None
-    duration = probe(source)
+    only_text = captions.is_captions(source)
+    given = source if only_text else origin.captions
+    text = captions.load(given) if given else None
+    duration = origin.duration or (text.duration if only_text and text else probe(source))
     began = time.perf_counter()
-    sha = sha256_file(source)
-    edition = _plan(archive, source, sha, duration, programme, options.replace)
+    sha = origin.sha256 or sha256_file(source)
+    edition = _plan(archive, source, sha, duration, programme, options.replace, origin)
     run = _Run(archive, edition, progress, {"download": round(time.perf_counter() - began, 3)})
-    return _execute(run, source, options)
+    run.captions, run.consume = text, origin.consume
+    return _execute(run, source, options, origin)
 
 
 def _plan(
@@ -106,11 +141,13 @@ def _plan(
     duration: float,
     programme: Programme | None,
     replace: bool,
+    origin: Origin,
 ) -> Edition:
     """The edition this source becomes; moves or replaces folders only once all checks pass."""
-    known = archive.find_by_sha(sha)
-    programme = programme or (known.programme if known else Programme())
-    edition_id = edition_id_for(programme, source, sha)
+    known = _known(archive, origin.item, sha)
+    programme = programme or _programme(origin, known)
+    named = Path(_name_only(origin.title)) if origin.title else source  # not the download's hash
+    edition_id = edition_id_for(programme, named, sha)
     taken = archive.load_edition(edition_id)
     if taken and taken.source.sha256 != sha:
         if not replace:
@@ -122,11 +159,59 @@ def _plan(
     if known and known.id != edition_id:  # the same audio under a new programme: keep its work
         index.remove_edition(archive, known.id) if archive.index_dir.exists() else None
         archive.edition_dir(known.id).rename(archive.edition_dir(edition_id))
-    suffix = (
-        source.suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,5}", source.suffix.lower()) else ""
+    was = known.source if known else Source("", "", 0, 0.0, "")
+    info = Source(
+        name=origin.name or (was.name if was.url else str(source)),
+        sha256=sha,
+        size=source.stat().st_size,
+        duration=round(duration, 3),
+        file="" if captions.is_captions(source) else f"source{_suffix(source)}",
+        item=origin.item or was.item or f"sha256:{sha}",  # a local copy keeps the feed's id
+        url=origin.url or was.url,
+        title=origin.title or was.title,
+        date=origin.date or was.date,
+        description=origin.description or was.description,
+        chapters=list(origin.chapters) or was.chapters,
+        captions=_captions_file(source, origin),
     )
-    info = Source(str(source), sha, source.stat().st_size, round(duration, 3), f"source{suffix}")
     return Edition(id=edition_id, programme=programme, source=info)
+
+
+def _known(archive: Archive, item: str, sha: str) -> Edition | None:
+    """The edition this item (else this audio) became; the same audio under another item
+    (a re-published episode) is a different edition."""
+    if item and (by_item := archive.find_by_item(item)):
+        return by_item
+    by_sha = archive.find_by_sha(sha)
+    if by_sha and item and by_sha.source.item not in ("", item, f"sha256:{sha}"):
+        return None
+    return by_sha
+
+
+def _name_only(title: str) -> str:
+    """A title as a file name's stem would be (slugify makes it safe later)."""
+    return title.replace("/", " ").replace("\\", " ")
+
+
+def _programme(origin: Origin, known: Edition | None) -> Programme:
+    """A programme asked for (--page) beats one kept from an earlier run (perhaps written by
+    hand), which beats what the feed or platform says."""
+    if origin.programme and origin.authoritative:
+        return origin.programme
+    if known and known.programme.talks:
+        return known.programme
+    return origin.programme or (known.programme if known else Programme())
+
+
+def _suffix(path: Path) -> str:
+    """The file's extension when it is a plain one (never a name taken from a title)."""
+    suffix = path.suffix.lower()
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ""
+
+
+def _captions_file(source: Path, origin: Origin) -> str:
+    given = source if captions.is_captions(source) else origin.captions
+    return f"captions{_suffix(given)}" if given else ""
 
 
 def _remove(archive: Archive, edition_id: str) -> None:
@@ -143,13 +228,13 @@ def edition_id_for(programme: Programme, source: Path, sha: str) -> str:
     return f"{slugify(base, 30)}-{sha[:8]}"
 
 
-def _execute(run: _Run, source: Path, options: IngestOptions) -> IngestReport:
+def _execute(run: _Run, source: Path, options: IngestOptions, origin: Origin) -> IngestReport:
     fresh = not (run.folder / EDITION_FILE).exists()
     for stale in run.folder.glob("**/.*.tmp"):  # half-written files of a killed run
         stale.unlink()
     did: list[bool] = []
     with run.stage("download"):
-        did.append(_store_source(run, source))
+        did.append(_store_source(run, source, origin))
     with run.stage("transcribe"):
         transcript, changed = _transcript(run, options.transcribe)
         did.append(changed)
@@ -172,27 +257,43 @@ def _execute(run: _Run, source: Path, options: IngestOptions) -> IngestReport:
         status=status,
         stages=run.stages,
         warnings=split.warnings,
+        item=run.edition.source.item,
+        title=run.edition.programme.title or run.edition.source.title,
     )
 
 
-def _store_source(run: _Run, source: Path) -> bool:
-    target = run.folder / run.edition.source.file
-    copied = False
-    if not target.exists():
-        copy_file(source, target)
-        copied = True
+def _store_source(run: _Run, source: Path, origin: Origin) -> bool:
+    # edition.json first: a run killed before the copy (or the move of a download) finds the
+    # edition by its id next time, and its download still in downloads/, so fetches nothing
+    changed = False
     current = run.archive.load_edition(run.edition.id)
     if current is None or current.to_dict() != run.edition.to_dict():
         write_json(run.folder / EDITION_FILE, run.edition.to_dict())
-        return True
-    return copied
+        changed = True
+    if run.edition.source.file and not (target := run.folder / run.edition.source.file).exists():
+        if run.consume:  # a finished download in the archive: a rename, not a 2 GB copy
+            source.replace(target)
+        else:
+            copy_file(source, target)
+        changed = True
+    given = source if captions.is_captions(source) else origin.captions
+    if given and run.edition.source.captions:
+        kept = run.folder / run.edition.source.captions
+        if not kept.exists() or kept.read_bytes() != given.read_bytes():
+            copy_file(given, kept)
+            changed = True
+    return changed
 
 
 def _transcript(run: _Run, options: TranscribeOptions) -> tuple[Transcript, bool]:
-    key = transcript_key(run.edition.source.sha256, options)
+    given = run.captions
+    key = given.key if given else transcript_key(run.edition.source.sha256, options)
     existing = run.archive.load_transcript(run.edition.id)
     if existing and existing.key == key:
         return existing, False
+    if given:  # the captions are the transcript: nothing to transcribe
+        write_json(run.folder / TRANSCRIPT_FILE, given.to_dict())
+        return given, True
     audio = decode_for_whisper(run.folder / run.edition.source.file)
     total = run.edition.source.duration
 
@@ -214,8 +315,8 @@ def _voices(
     run: _Run, transcript: Transcript, programme: Programme | None, use_voices: bool
 ) -> Diarization | None:
     """Who speaks when, from the recording's voices (None when that is off or not installed)."""
-    if not use_voices or not transcript.words():
-        return None
+    if not use_voices or not transcript.words() or not run.edition.source.file:
+        return None  # off, no words, or captions without audio: nothing to listen to
     cache = run.folder / VOICES_FILE
     windows = voices.load_windows(cache, transcript.key)
     if windows is None:  # embedded once per transcript: a corrected programme re-splits cheaply
@@ -233,7 +334,8 @@ def _split(run: _Run, transcript: Transcript, use_voices: bool) -> tuple[Split, 
     programme = run.edition.programme if run.edition.programme.talks else None
     split = split_edition(transcript, programme, _voices(run, transcript, programme, use_voices))
     split.key = key
-    for talk in (t for t in split.talks if t.end > t.start):  # a talk not found has no clip
+    # a talk not found has no clip, and neither has an edition made from captions alone
+    for talk in (t for t in split.talks if t.end > t.start and run.edition.source.file):
         talk.clip = f"{CLIPS_DIR}/{talk.slot:02d}-{slugify('-'.join(talk.speakers) or 'talk')}.mp3"
     shutil.rmtree(run.folder / CLIPS_DIR, ignore_errors=True)  # clips of an old split are stale
     write_json(run.folder / SPLIT_FILE, split.to_dict())
@@ -242,7 +344,7 @@ def _split(run: _Run, transcript: Transcript, use_voices: bool) -> tuple[Split, 
 
 def _clips(run: _Run, split: Split) -> bool:
     made = False
-    for talk in (t for t in split.talks if t.clip):
+    for talk in (t for t in split.talks if t.clip and run.edition.source.file):
         target = run.folder / talk.clip
         if not target.exists():
             cut_clip(run.folder / run.edition.source.file, talk.start, talk.end, target)

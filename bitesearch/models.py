@@ -103,7 +103,14 @@ class Source:
     sha256: str
     size: int
     duration: float
-    file: str  # the copy inside the edition folder, relative to it
+    file: str  # the copy inside the edition folder, relative to it ("" when only captions)
+    item: str = ""  # the source item's stable id: feed guid, yt-dlp id, or sha256:<hash>
+    url: str = ""  # where the audio was downloaded from
+    title: str = ""  # as the feed, page or platform titles it
+    date: str = ""  # YYYY-MM-DD the item was published
+    description: str = ""
+    chapters: list[dict[str, Any]] = field(default_factory=list)  # {start, end, title}
+    captions: str = ""  # a transcript given with (or instead of) the audio, in the folder
 
 
 @dataclass

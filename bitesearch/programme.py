@@ -19,6 +19,7 @@ end = "00:09:30"
 from __future__ import annotations
 
 import datetime as dt
+import json
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -144,3 +145,36 @@ def _time(value: Any, where: str) -> float | None:
         return parse_time(value)
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None
+
+
+def to_toml(programme: Programme) -> str:
+    """The programme as a programme file (what `--programme` reads), for a user to correct."""
+    lines = [
+        f"{key} = {_toml(value)}"
+        for key in ("series", "edition", "title", "date", "venue", "host", "recording")
+        if (value := getattr(programme, key)) not in ("", None)
+    ]
+    for talk in programme.talks:
+        lines += ["", "[[talks]]", f"speakers = {_toml(talk.speakers)}"]
+        if talk.affiliations:
+            lines.append(f"affiliations = {_toml(talk.affiliations)}")
+        lines.append(f"title = {_toml(talk.title)}")
+        for key in ("start", "end"):
+            if (seconds := getattr(talk, key)) is not None:
+                lines.append(f"{key} = {_toml(_clock(seconds))}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml(value: object) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    clock = f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+    fraction = round(seconds - whole, 3)
+    return clock + (f"{fraction:.3f}".lstrip("0") if fraction else "")

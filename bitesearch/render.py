@@ -23,11 +23,11 @@ from rich.table import Table
 from rich.text import Text
 
 from bitesearch.archive import Archive
-from bitesearch.errors import BitesearchError
-from bitesearch.ingest import IngestOptions, IngestReport, ingest
+from bitesearch.ingest import IngestOptions, IngestReport
 from bitesearch.models import Edition
 from bitesearch.search import SearchResult
 from bitesearch.snippets import MARK_CLOSE, MARK_OPEN
+from bitesearch.sources import Item, SourceOptions, ingest_sources
 from bitesearch.timecode import hms
 
 STAGES = ("download", "transcribe", "segment", "clips", "index")
@@ -37,6 +37,9 @@ class SpeedColumn(ProgressColumn):
     """Audio time done of the total, and how many times faster than real time."""
 
     def render(self, task: Task) -> Text:
+        if task.fields.get("stage") == "download":  # bytes, not audio seconds
+            total = f"/{task.total / 1e6:.1f}" if task.total else ""
+            return Text(f"{task.completed / 1e6:.1f}{total} MB", style="cyan")
         speed = f" {task.speed:.0f}x" if task.speed else ""
         return Text(f"{hms(task.completed)}/{hms(task.total or 0)}{speed}", style="cyan")
 
@@ -56,8 +59,13 @@ def ingest_progress(quiet: bool, console: Console | None = None) -> Iterator[Any
         def for_source(name: str) -> Any:
             task = bar.add_task(f"{name[:24]}", total=None)
 
+            current = [""]
+
             def update(stage: str, done: float, total: float) -> None:
-                bar.update(task, completed=done, total=total)
+                if stage != current[0]:  # a new stage (download, then transcribe): a new speed
+                    current[0] = stage
+                    bar.reset(task, stage=stage)
+                bar.update(task, completed=done, total=total or None, stage=stage)
 
             return update
 
@@ -65,32 +73,47 @@ def ingest_progress(quiet: bool, console: Console | None = None) -> Iterator[Any
 
 
 def ingest_all(
-    archive: Archive, sources: list[Path], options: IngestOptions, quiet: bool
+    archive: Archive,
+    sources: list[str],
+    options: IngestOptions,
+    source_options: SourceOptions,
+    quiet: bool,
 ) -> tuple[list[IngestReport], list[tuple[str, str]]]:
-    """Ingest each source; a failed one is reported and skipped, the others go on."""
-    reports: list[IngestReport] = []
-    failures: list[tuple[str, str]] = []
+    """Ingest every item of every source; a failed one is reported and skipped, the others
+    go on. Returns the reports (failed items included) and (item, message) per failure."""
     with ingest_progress(quiet) as progress_for:
-        for source in sources:
-            try:
-                reports.append(ingest(archive, source, options, progress_for(source.name)))
-            except BitesearchError as exc:
-                if len(sources) == 1:
-                    raise
-                failures.append((str(source), str(exc)))
+
+        def for_item(item: Item) -> Any:
+            return progress_for(item.title or Path(item.location).name)
+
+        reports = list(ingest_sources(archive, sources, options, source_options, for_item))
+    failures = [(r.title or r.source, r.error) for r in reports if r.status == "failed"]
     return reports, failures
 
 
-def ingest_table(reports: list[IngestReport]) -> Table:
-    table = Table(title="Ingested", title_justify="left", box=box.SIMPLE_HEAD)
+STATUS_STYLES = {"ingested": "green", "updated": "yellow", "failed": "bold red", "refused": "red"}
+
+
+def ingest_table(reports: list[IngestReport], title: str = "Ingested") -> Table:
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        caption="seconds: " + " / ".join(STAGES),
+        caption_justify="left",
+    )
     table.add_column("edition", no_wrap=True)
+    table.add_column("item", min_width=12, max_width=40)
     table.add_column("status", no_wrap=True)
     table.add_column("audio", no_wrap=True)
     table.add_column("talks", justify="right")
-    table.add_column("seconds: " + " / ".join(STAGES))
+    table.add_column("seconds", no_wrap=True)
     for r in reports:
-        seconds = " / ".join(f"{r.stages.get(s, 0.0):.1f}" for s in STAGES)
-        table.add_row(r.edition_id, r.status, hms(r.duration), str(r.talks), seconds)
+        seconds = " / ".join(f"{r.stages.get(s, 0.0):.1f}" for s in STAGES) if r.stages else "-"
+        status = Text(r.status, style=STATUS_STYLES.get(r.status, ""))
+        duration = hms(r.duration) if r.duration else "-"
+        talks = str(r.talks) if r.edition_id else "-"
+        table.add_row(r.edition_id or "-", r.title or r.source, status, duration, talks, seconds)
     return table
 
 

@@ -38,8 +38,8 @@ TYPICAL_SLOT = 480.0  # eight minutes: talk and questions
 PAUSE_FULL = 4.0  # seconds of silence or applause (no words) that mark a handover in full
 PAUSE_WORTH = 0.25  # ... worth a quarter of the host naming the speakers
 EMPTY_SLOT = 120.0  # the cost of a slot the recording does not hold at all
-MIN_OWN_SECONDS = 20.0
-MAX_ESTIMATED = 0.95  # an estimated boundary is never presented as certain  # less own speech than this: the slot's voice was not found
+MIN_OWN_SECONDS = 20.0  # less own speech than this: the slot's voice was not found
+MAX_ESTIMATED = 0.95  # an estimated boundary is never presented as certain
 
 
 @dataclass

@@ -9,14 +9,19 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import socket
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from bitesearch.audio import ffmpeg_exe
 from bitesearch.cli import app
+from tests import httpserver
+from tests.httpserver import Server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "recordings" / "sample"
@@ -31,6 +36,23 @@ def own_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("BITESEARCH_ARCHIVE", str(archive))
     monkeypatch.setenv("COLUMNS", "160")
     return archive
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every connection a test makes goes to this machine: anything else fails loudly."""
+    connect = socket.socket.connect
+
+    def local_only(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else address
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in LOOPBACK:
+            raise AssertionError(f"a test tried to reach {address!r}: tests stay on 127.0.0.1")
+        return connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", local_only)
+
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
 def run(*args: str | Path) -> object:
@@ -84,3 +106,27 @@ def snapshot(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+@pytest.fixture
+def http_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    """A real HTTP server on 127.0.0.1 (see tests/httpserver.py); no proxy is ever used."""
+    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    state, httpd = httpserver.start()
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def mp3_clips(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Four short MP3s of real speech cut from the sample (one per test feed edition)."""
+    folder = tmp_path_factory.mktemp("mp3")
+    spans = [(0.0, 12.0), (70.0, 82.0), (150.0, 162.0), (200.0, 212.0)]
+    clips = []
+    for n, (start, end) in enumerate(spans, start=1):
+        target = folder / f"edition-{n}.mp3"
+        cut(SAMPLE_AUDIO, start, end, target)
+        clips.append(target)
+    return clips

@@ -12,7 +12,7 @@ COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands
 
 
 def test_the_commands() -> None:
-    assert COMMANDS == ["export", "ingest", "query", "reindex", "talks"]
+    assert COMMANDS == ["export", "ingest", "programme", "query", "reindex", "talks"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

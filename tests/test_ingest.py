@@ -256,3 +256,15 @@ def test_a_programme_longer_than_the_recording(sample_copy: Path, tmp_path: Path
         ["Priya Shah", "Tom Baker"],
         ["Alex Rivers"],
     ]
+
+
+def test_an_edition_json_from_before_sources_still_loads(sample_copy: Path) -> None:
+    path = sample_copy / "recordings" / EDITION / "edition.json"
+    data = json.loads(path.read_text())
+    data["source"] = {k: data["source"][k] for k in ("name", "sha256", "size", "duration", "file")}
+    path.write_text(json.dumps(data))
+    edition = Archive(sample_copy).load_edition(EDITION)
+    assert edition is not None and edition.source.item == "" and edition.source.chapters == []
+    (report,) = ingest_json(SAMPLE_AUDIO, "--programme", SAMPLE_PROGRAMME)
+    assert report["status"] == "updated" and report["stages"]["transcribe"] < 1.0
+    assert report["item"].startswith("sha256:")

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from bitesearch.errors import BitesearchError
-from bitesearch.programme import load_programme
+from bitesearch.programme import load_programme, to_toml
 from tests.conftest import SAMPLE_PROGRAMME
 
 
@@ -60,3 +60,10 @@ def test_bad_programmes_say_what_is_wrong(tmp_path: Path, text: str, message: st
 def test_missing_programme(tmp_path: Path) -> None:
     with pytest.raises(BitesearchError, match="not found"):
         load_programme(tmp_path / "nope.toml")
+
+
+def test_a_programme_written_reads_back_the_same(tmp_path: Path) -> None:
+    programme = load_programme(SAMPLE_PROGRAMME)
+    programme.title = 'Data Bites #56: "Open" data \\ dashboards, ünïcode'
+    programme.talks[0].start, programme.talks[0].end = 70.5, 570.0
+    assert load_programme(write(tmp_path, to_toml(programme))) == programme

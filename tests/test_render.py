@@ -3,8 +3,9 @@
 import io
 
 from rich.console import Console
+from rich.progress import Progress
 
-from bitesearch.render import ingest_progress, styled
+from bitesearch.render import SpeedColumn, ingest_progress, styled
 from bitesearch.snippets import MARK_CLOSE, MARK_OPEN, snippet
 
 
@@ -35,3 +36,11 @@ def test_snippet_marks_terms_and_picks_the_densest_window() -> None:
     assert result.startswith("… ") and result.endswith(" …")
     assert result.count(MARK_OPEN) == 2 and result.count(MARK_CLOSE) == 2
     assert styled(result).plain == result.replace(MARK_OPEN, "").replace(MARK_CLOSE, "")
+
+
+def test_progress_shows_megabytes_while_downloading() -> None:
+    bar = Progress(SpeedColumn())
+    task = bar.add_task("Data Bites #3", total=5_000_000, completed=2_500_000, stage="download")
+    assert SpeedColumn().render(bar.tasks[task]).plain == "2.5/5.0 MB"
+    bar.reset(task, total=12.0, completed=12.0, stage="transcribe")
+    assert SpeedColumn().render(bar.tasks[task]).plain == "00:00:12/00:00:12"
