@@ -14,7 +14,9 @@ alone (a copy of the archive, so Whisper runs once per edition), and prints agai
 - speaker attribution: the share of speech time (every truth utterance, as far as a passage
   covers it) whose passage names the right person: a speaker's name (a joint "A and B" counts
   for both), "host" or "audience";
-- segmentation time as a share of the audio's duration (the ingest's "segment" stage);
+- segmentation time as a share of the audio's duration (the ingest's "segment" stage: decoding,
+  voice embeddings and the split; the machine's load average is printed beside it, since the
+  embeddings take 2-5 times longer on a busy 2-core machine);
 
 per edition and over all editions, with the issue's goals beside them, and the voice confusions
 that cost the most attribution time.
@@ -23,6 +25,7 @@ that cost the most attribution time.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -55,6 +58,7 @@ class Scores:
     covered: float = 0.0  # speech seconds inside some passage
     speech: float = 0.0
     segment: float = 0.0  # seconds the split took
+    load: float = 0.0  # the machine's 1-minute load average after the split
     duration: float = 0.0
     method: str = ""
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -82,6 +86,7 @@ def expected_speaker(u: dict) -> str:
 
 def score(truth: dict, split: Split, report: IngestReport) -> Scores:
     scores = Scores(segment=report.stages["segment"], duration=report.duration)
+    scores.load = os.getloadavg()[0]
     scores.method = split.method
     talks = {t.slot: t for t in split.talks}
     for slot, s in truth_slots(truth).items():
@@ -171,7 +176,7 @@ def print_rows(results: dict[str, dict[str, Scores]]) -> None:
                 f"    {method:<6} ({s.method:<12}) start {statistics.median(s.starts):6.1f}  "
                 f"end {statistics.median(s.ends):6.1f}  qa {statistics.median(s.qa):6.1f}  "
                 f"attribution {s.right / max(s.covered, 1e-9):6.1%}  "
-                f"segment {s.segment / s.duration:.4f}"
+                f"segment {s.segment / s.duration:.4f} (load {s.load:.1f})"
             )
             slots = "  ".join(
                 f"{a:.1f}/{b:.1f}/{c:.1f}" for a, b, c in zip(s.starts, s.ends, s.qa, strict=True)
