@@ -1,6 +1,7 @@
 """Measure how far apart the voices of a generated edition are, and how well Whisper hears them.
 
     .venv/bin/python scripts/voice_table.py recordings/sample [--whisper]
+    .venv/bin/python scripts/voice_table.py tests/fixtures/handover.mp3
 
 For each voice of truth.json: its 1.6-s resemblyzer windows (``bitesearch.voices.embed_windows``
 on the decoded audio, kept when at least 90 % of the window is that voice's utterances), their
@@ -123,11 +124,16 @@ def whisper_report(audio: np.ndarray, truth: Truth, names: list[str]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("edition", type=Path, help="folder with edition.mp3 and truth.json")
+    parser.add_argument(
+        "edition", type=Path, help="folder with edition.mp3 + truth.json, or X.mp3 beside X.json"
+    )
     parser.add_argument("--whisper", action="store_true", help="also measure recognition")
     args = parser.parse_args()
-    truth = json.loads((args.edition / "truth.json").read_text(encoding="utf-8"))
-    audio = decode_for_whisper(args.edition / "edition.mp3")
+    mp3, truth_file = args.edition / "edition.mp3", args.edition / "truth.json"
+    if args.edition.suffix == ".mp3":
+        mp3, truth_file = args.edition, args.edition.with_suffix(".json")
+    truth = json.loads(truth_file.read_text(encoding="utf-8"))
+    audio = decode_for_whisper(mp3)
     voices, matrix, stats = similarity_table(audio, truth)
     print_table(voices, matrix, stats, meeting_pairs(truth))
     if args.whisper:
