@@ -45,7 +45,8 @@ QA_INVITE = re.compile(
     r"open (it|this) up|(has|have) (anyone|anybody) (got )?(a|any) questions?)\b"
 )
 CLOSING = re.compile(
-    r"\b(that'?s all|that is all|see you (all )?(next|at|in)|thank you (all|everyone) for "
+    r"\b((that'?s|that is) all for (tonight|today|this evening|now)|see you (all )?(next|at|in)|"
+    r"thank you (all|everyone) for "
     r"(coming|joining)|thanks (all|everyone) for (coming|joining)|good ?night|next month|"
     r"next edition|next time)\b"
 )

@@ -297,6 +297,26 @@ def slot_parts(units: list[Sentence], own: list[int], host: int) -> SlotParts:
 def _questions(
     units: list[Sentence], own: list[int], host: int, talk: int, last: int
 ) -> int | None:
+    found = _first_asked(units, own, host, talk, last)
+    invite = next((i for i in range(talk + 1, last + 1) if QA_INVITE.search(units[i].norm)), None)
+    # the speakers answered before the first voice heard as the audience's: the first question
+    # sounded like them (or Whisper moved its words), so the questions start after the invite
+    answered_first = (
+        found is not None
+        and invite is not None
+        and invite < found
+        and any(u.label in own for u in units[invite + 1 : found])
+    )
+    if answered_first and invite is not None:
+        return invite + 1
+    return found if found is not None else _invited(units, host, talk, last)
+
+
+def _first_asked(
+    units: list[Sentence], own: list[int], host: int, talk: int, last: int
+) -> int | None:
+    """The first turn of a voice that is neither the host's nor the speakers', once most of
+    the speakers' speech is over (or straight after an invitation to ask)."""
     own_total = sum(u.end - u.start for u in units if u.label in own)
     own_so_far = 0.0
     for i in range(talk, last + 1):
@@ -308,7 +328,7 @@ def _questions(
         invited = i > 0 and QA_INVITE.search(units[i - 1].norm) is not None
         if asked and (own_so_far >= 0.5 * own_total or invited):
             return i
-    return _invited(units, host, talk, last)
+    return None
 
 
 def _invited_after(
