@@ -19,7 +19,8 @@ from bitesearch.voices import HOP_SECONDS, VoiceWindows
 OTHER = -1  # a voice that is none of the main voices (usually the audience)
 MAX_POINTS = 3000  # windows clustered at most (50 minutes of speech at a 1-s hop)
 MAX_VOICES = 12  # without a programme, at most this many main voices are looked for
-MAIN_SECONDS = 20.0  # a voice with less speech than this is not a main voice
+MAIN_SECONDS = 20.0  # a voice with less speech than this is not a main voice ...
+MAIN_SHARE = 0.15  # ... nor, in a short recording, one with less than this share of the speech
 OTHER_SIMILARITY = 0.78  # a window less like every main voice than this is OTHER
 SWITCH_COST = 0.15  # similarity a change of voice must win back (Viterbi transition cost)
 
@@ -58,7 +59,8 @@ def _main_centroids(vectors: np.ndarray, expected: int | None) -> np.ndarray:
     seconds_per_point = HOP_SECONDS * len(vectors) / len(points)
     sizes = {c: int((clusters == c).sum()) for c in set(clusters.tolist())}
     ranked = sorted(sizes, key=lambda c: -sizes[c])
-    main = [c for c in ranked if sizes[c] * seconds_per_point >= MAIN_SECONDS] or ranked[:1]
+    enough = min(MAIN_SECONDS, MAIN_SHARE * len(vectors) * HOP_SECONDS)  # short recordings too
+    main = [c for c in ranked if sizes[c] * seconds_per_point >= enough] or ranked[:1]
     return _unit(np.stack([points[clusters == c].mean(axis=0) for c in main]))
 
 

@@ -15,7 +15,7 @@ from bitesearch.models import Block, Kind, Programme, Split, Talk, Transcript, W
 from bitesearch.segment import CLOSING, QA_INVITE, SENTENCE_END, Sentence, sentences
 from bitesearch.slots import MIN_OWN_SECONDS, SlotCut, SlotSpec, confidence, cut_slots, slot_parts
 
-OPENING_SECONDS = 15.0  # the host is the voice that speaks most in the first seconds
+OPENING_TURN = 2.0  # seconds: the host is the first voice to speak this long
 TALK_VOICE_SECONDS = 60.0  # without a programme, a voice this long is someone's talk
 SHORT_RUN_WORDS = 2  # a run of this many words in another voice is a labelling blip
 HOST_ASIDE_SECONDS = 4.0  # the host's words inside a talk longer than this are the host's
@@ -113,16 +113,15 @@ def _snap_edges(labels: list[int], start: int, stop: int) -> None:
 
 
 def opening_voice(units: list[Sentence]) -> int:
-    """The voice that speaks most in the first seconds: the host, who opens an edition."""
-    if not units:
-        return 0
-    spoken: dict[int, float] = {}
+    """The host, who opens an edition: the first voice whose first turn lasts OPENING_TURN
+    seconds (a cough or a word from someone else before the host does not count)."""
+    turn_voice, turn_start = None, 0.0
     for unit in units:
-        if unit.start - units[0].start > OPENING_SECONDS:
-            break
-        if unit.label != OTHER:
-            spoken[unit.label] = spoken.get(unit.label, 0.0) + unit.end - unit.start
-    return max(spoken, key=lambda v: spoken[v]) if spoken else units[0].label
+        if unit.label != turn_voice:
+            turn_voice, turn_start = unit.label, unit.start
+        if turn_voice != OTHER and unit.end - turn_start >= OPENING_TURN:
+            return turn_voice
+    return next((u.label for u in units if u.label != OTHER), units[0].label if units else 0)
 
 
 def _specs(
