@@ -80,10 +80,11 @@ def _hit_parts(n: int, hit: Hit, cite: bool) -> list[Any]:
 
 
 def _spoken_by(moment: Moment) -> str:
+    """Who spoke a passage, and in which part: "Sam Milsom", "questions: audience", "host"."""
     if moment.kind == "qa":
         return f"questions{': ' + moment.speaker if moment.speaker else ''}"
-    if moment.kind == "host":
-        return f"host: {moment.speaker}" if moment.speaker else "host"
+    if moment.kind == "host" or moment.speaker == "host":
+        return "host" if moment.speaker in ("", "host") else f"host: {moment.speaker}"
     return moment.speaker
 
 
