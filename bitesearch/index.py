@@ -57,6 +57,28 @@ def schema() -> Any:
     )
 
 
+_SEARCHERS: dict[str, tuple[tuple[int, int], Any]] = {}
+
+
+def searcher_for(archive: Archive) -> Any:
+    """A searcher over the archive's index, kept open for the process: a query after the first
+    skips opening the index files (a long-lived process queries many times). A new commit (a
+    new TOC generation) or a swapped-in index gets a fresh searcher."""
+    folder = archive.index_dir
+    ix = open_index(archive)
+    generation = ix.latest_generation()
+    toc = folder / f"_{INDEX_NAME}_{generation}.toc"
+    stamp = (generation, toc.stat().st_mtime_ns if toc.exists() else 0)
+    cached = _SEARCHERS.get(str(folder))
+    if cached and cached[0] == stamp:
+        return cached[1]
+    if cached:
+        cached[1].close()
+    searcher = ix.searcher()
+    _SEARCHERS[str(folder)] = (stamp, searcher)
+    return searcher
+
+
 def open_index(archive: Archive, create: bool = False) -> Index:
     """The archive's index; created when asked, else a clear error if there is none."""
     from whoosh import index

@@ -22,7 +22,7 @@ from bitesearch.archive import Archive
 from bitesearch.cite import citation
 from bitesearch.errors import UsageError
 from bitesearch.filters import Filters
-from bitesearch.index import open_index
+from bitesearch.index import searcher_for
 from bitesearch.models import Hit, Moment
 from bitesearch.snippets import MARK_CLOSE, MARK_OPEN, matched_spans, snippet
 from bitesearch.timecode import hms
@@ -83,26 +83,23 @@ def search(archive: Archive, text: str, options: QueryOptions | None = None) -> 
         )
     if options.limit < 1:
         raise UsageError("--limit must be 1 or more")
-    ix = open_index(archive)
+    searcher = searcher_for(archive)
     notes: list[str] = []
     expansion = Expansion(text, ()) if options.exact else expand(text)
-    query = _parse(ix.schema, expansion.text, text, notes)
-    with ix.searcher() as searcher:
-        filters = options.filters().query(archive, searcher)
-        highlight = _terms(searcher, query)
-        query = without_common_words(searcher, query)
-        ranked, total = _rank(archive, searcher, query, filters, text, options)
-        context = _Context(archive, searcher, highlight, expansion.added)
-        hits = context.group(ranked, options.limit)
-        result = SearchResult(
-            text, hits, total, notes, mode="keyword" if options.exact else "hybrid"
-        )
-        result.also_matched = [a for a in expansion.added if any(a in h.also_matched for h in hits)]
-        from bitesearch.suggest import did_you_mean
+    query = _parse(searcher.schema, expansion.text, text, notes)
+    filters = options.filters().query(archive, searcher)
+    highlight = _terms(searcher, query)
+    query = without_common_words(searcher, query)
+    ranked, total = _rank(archive, searcher, query, filters, text, options)
+    context = _Context(archive, searcher, highlight, expansion.added)
+    hits = context.group(ranked, options.limit)
+    result = SearchResult(text, hits, total, notes, mode="keyword" if options.exact else "hybrid")
+    result.also_matched = [a for a in expansion.added if any(a in h.also_matched for h in hits)]
+    from bitesearch.suggest import did_you_mean
 
-        result.suggestions = did_you_mean(searcher, text)
-        if options.facets:
-            result.facets = _facets(searcher, query, filters, ranked)
+    result.suggestions = did_you_mean(searcher, text)
+    if options.facets:
+        result.facets = _facets(searcher, query, filters, ranked)
     return result
 
 
@@ -132,7 +129,8 @@ def _parse(schema: Any, text: str, typed: str, notes: list[str]) -> Any:
     typed query, then to its plain words, with a note."""
     from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
 
-    parser = MultifieldParser(SEARCH_FIELDS, schema, group=OrGroup.factory(0.9))
+    # plain OR, no coordination factor: that factor counts matching terms for every match
+    parser = MultifieldParser(SEARCH_FIELDS, schema, group=OrGroup)
     parser.add_plugin(FuzzyTermPlugin())  # licence~ (one edit) and licence~2
     query = _try(parser, text)
     if _is_null(query) and text != typed:

@@ -14,9 +14,11 @@ def test_ai_means_artificial_intelligence_and_machine_learning() -> None:
 @pytest.mark.parametrize(
     ("query", "expanded"),
     [
-        pytest.param("AI", '(AI OR text:"artificial intelligence" OR', id="word"),
+        pytest.param("AI", "(AI OR text:(artificial AND intelligence) OR", id="word"),
         pytest.param("AI AND bias", ") AND bias", id="operators-kept"),
-        pytest.param("open data portal", '(open data OR text:"open datasets"', id="phrase-first"),
+        pytest.param(
+            "open data portal", "(open data OR text:(open AND datasets)", id="phrase-first"
+        ),
         pytest.param('"open data"', '"open data"', id="quoted-untouched"),
         pytest.param("speaker:ai", "speaker:ai", id="field-untouched"),
         pytest.param("zeppelin", "zeppelin", id="no-topic"),
