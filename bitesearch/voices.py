@@ -40,13 +40,11 @@ class VoiceWindows:
 
 
 def available() -> bool:
-    """Whether the voice model can be loaded here (resemblyzer and torch installed)."""
-    try:
-        import resemblyzer  # noqa: F401
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether the voice model can be loaded here (resemblyzer and torch installed), without
+    importing them: a run with nothing to redo must not pay a second for torch."""
+    from importlib.util import find_spec
+
+    return all(find_spec(name) is not None for name in ("resemblyzer", "torch", "librosa"))
 
 
 def speech_mask(words: list[Word], n_frames: int) -> np.ndarray:
