@@ -16,7 +16,8 @@ from bitesearch.segment import CLOSING, QA_INVITE, SENTENCE_END, Sentence, sente
 from bitesearch.slots import MIN_OWN_SECONDS, SlotCut, SlotSpec, confidence, cut_slots, slot_parts
 
 OPENING_TURN = 2.0  # seconds: the host is the first voice to speak this long
-TALK_VOICE_SECONDS = 60.0  # without a programme, a voice this long is someone's talk
+TALK_VOICE_SECONDS = 60.0  # without a programme, a voice this long is someone's talk ...
+TALK_VOICE_SHARE = 0.1  # ... or, in a short recording, one with this share of the speech
 SHORT_RUN_WORDS = 2  # a run of this many words in another voice is a labelling blip
 HOST_ASIDE_SECONDS = 4.0  # the host's words inside a talk longer than this are the host's
 
@@ -131,9 +132,8 @@ def _specs(
         return [
             SlotSpec(t.speakers, t.affiliations, t.title, t.start) for t in programme.talks
         ], False
-    talkers = [
-        v for v in range(voices.voices) if v != host and voices.seconds[v] >= TALK_VOICE_SECONDS
-    ]
+    enough = min(TALK_VOICE_SECONDS, TALK_VOICE_SHARE * sum(voices.seconds))  # short ones too
+    talkers = [v for v in range(voices.voices) if v != host and voices.seconds[v] >= enough]
     groups = _co_presenters(units, talkers)
     return [SlotSpec([f"Speaker {v + 1}" for v in group], [], "") for group in groups], True
 

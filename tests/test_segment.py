@@ -130,3 +130,25 @@ def test_sample_passages_know_their_kind(sample_archive: Path, truth: dict) -> N
             assert near["kind"] == "qa"
         if passage.kind == "talk":
             assert near["kind"] == "talk" and near["slot"] == passage.slot
+
+
+def test_sample_without_a_programme_finds_its_talks(sample_archive: Path, truth: dict) -> None:
+    """Voices alone: each talk found, co-presenters together, named Speaker N by appearance."""
+    from bitesearch.diarize import diarize
+    from bitesearch.voices import load_windows
+
+    archive = Archive(sample_archive)
+    transcript = archive.load_transcript("data-bites-056")
+    assert transcript is not None
+    windows = load_windows(archive.edition_dir("data-bites-056") / "voices.npz", transcript.key)
+    assert windows is not None
+    split = split_edition(transcript, None, diarize(windows, transcript.words(), None))
+    assert [t.speakers for t in split.talks] == [
+        ["Speaker 2"],
+        ["Speaker 3", "Speaker 4"],
+        ["Speaker 5"],
+    ]
+    for talk in split.talks:
+        said = [u for u in truth["utterances"] if u["slot"] == talk.slot and u["kind"] != "host"]
+        assert talk.start == pytest.approx(said[0]["start"], abs=2.0)
+        assert talk.end == pytest.approx(said[-1]["end"], abs=2.0)
