@@ -41,12 +41,24 @@ class ExportDoc:
     slots: list[int] | None = None  # None: the whole edition
 
     def talks(self) -> list[Talk]:
+        if self.slots == [0]:
+            return [self.host_part()]
         return [t for t in self.split.talks if self.slots is None or t.slot in self.slots]
 
     def passages(self) -> list[Passage]:
         if self.slots is None:
             return self.split.passages
+        if self.slots == [0]:  # the host's opening, news and closing
+            return [p for p in self.split.passages if p.slot == 0]
         return [p for p in self.split.passages if p.slot in self.slots and p.kind != "host"]
+
+    def host_part(self) -> Talk:
+        """The host's own part of the edition (slot 0) as a talk, so it can be shown too."""
+        own = [p for p in self.split.passages if p.slot == 0]
+        start = min((p.start for p in own), default=0.0)
+        end = max((p.end for p in own), default=0.0)
+        host = self.edition.programme.host or "host"
+        return Talk(0, "Host: opening, news and closing", [host], [], start, end)
 
     def speakers_of(self, passage: Passage) -> list[str]:
         if passage.kind == "host":
@@ -269,7 +281,9 @@ def load_export(archive: Archive, edition_ref: str | None, talk_ref: str | None)
     slots = None
     if talk_ref:
         slot = int(talk_ref.rpartition("/")[2])
-        if slot not in {t.slot for t in split.talks}:
+        if slot not in {t.slot for t in split.talks} and not (
+            slot == 0 and any(p.slot == 0 for p in split.passages)
+        ):
             raise BitesearchError(f"edition {edition.id} has no talk {slot}")
         slots = [slot]
     return ExportDoc(edition, split, transcript, slots)

@@ -148,7 +148,8 @@ def talks_tables(rows: list[dict[str, Any]]) -> Group:
     tables = []
     for edition_id in dict.fromkeys(row["edition_id"] for row in rows):
         mine = [r for r in rows if r["edition_id"] == edition_id]
-        title = " · ".join(x for x in (mine[0]["label"], mine[0]["date"], edition_id) if x)
+        label, date = mine[0]["label"], mine[0]["date"]
+        title = " · ".join(dict.fromkeys(x for x in (label, date, edition_id) if x))
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, title_style="bold")
         for column in ("#", "speakers", "title", "start", "questions", "end", "split"):
             table.add_column(column, no_wrap=column in ("#", "start", "questions", "end"))

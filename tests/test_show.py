@@ -51,3 +51,12 @@ def test_bad_input(sample_archive: Path, args: list[str], message: str) -> None:
     assert result.exit_code != 0
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_host_part_of_an_edition(sample_archive: Path) -> None:
+    """A host hit's id (…/0) opens the host's opening, news and closing."""
+    result = run("--archive", sample_archive, "show", "data-bites-056/0")
+    assert result.exit_code == 0, result.output
+    assert "Host: opening, news and closing — Dan Barrett" in result.stdout
+    assert "Dan Barrett (host): Good evening" in result.stdout
+    assert "Sam Milsom:" not in result.stdout
