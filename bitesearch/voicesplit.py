@@ -18,6 +18,7 @@ from bitesearch.slots import MIN_OWN_SECONDS, SlotCut, SlotSpec, confidence, cut
 OPENING_TURN = 2.0  # seconds: the host is the first voice to speak this long
 TALK_VOICE_SECONDS = 60.0  # without a programme, a voice this long is someone's talk ...
 TALK_VOICE_SHARE = 0.1  # ... or, in a short recording, one with this share of the speech
+# (and never less than MIN_OWN_SECONDS: a few seconds of a voice is a question, not a talk)
 SHORT_RUN_WORDS = 2  # a run of this many words in another voice is a labelling blip
 HOST_ASIDE_SECONDS = 4.0  # the host's words inside a talk longer than this are the host's
 
@@ -132,7 +133,8 @@ def _specs(
         return [
             SlotSpec(t.speakers, t.affiliations, t.title, t.start) for t in programme.talks
         ], False
-    enough = min(TALK_VOICE_SECONDS, TALK_VOICE_SHARE * sum(voices.seconds))  # short ones too
+    share = TALK_VOICE_SHARE * sum(voices.seconds)  # short recordings have short talks
+    enough = max(MIN_OWN_SECONDS, min(TALK_VOICE_SECONDS, share))
     talkers = [v for v in range(voices.voices) if v != host and voices.seconds[v] >= enough]
     groups = _co_presenters(units, talkers)
     return [SlotSpec([f"Speaker {v + 1}" for v in group], [], "") for group in groups], True
