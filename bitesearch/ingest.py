@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bitesearch import captions, index, voices
 from bitesearch.archive import (
@@ -37,6 +37,9 @@ from bitesearch.models import Edition, Programme, Source, Split, Transcript
 from bitesearch.programme import load_programme
 from bitesearch.split import expected_voices, split_edition
 from bitesearch.transcribe import TranscribeOptions, transcribe, transcript_key
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SPLIT_VERSION = 3  # bump when the split rules change, so old splits are redone
 Progress = Callable[[str, float, float], None]  # (stage, done, total) in audio seconds
@@ -99,10 +102,17 @@ class _Run:
     stages: dict[str, float] = field(default_factory=dict)
     captions: Transcript | None = None
     consume: bool = False
+    _audio: np.ndarray | None = None
 
     @property
     def folder(self) -> Path:
         return self.archive.edition_dir(self.edition.id)
+
+    def audio(self) -> np.ndarray:
+        """The recording as 16 kHz samples, decoded once however many stages need it."""
+        if self._audio is None:
+            self._audio = decode_for_whisper(self.folder / self.edition.source.file)
+        return self._audio
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -241,6 +251,7 @@ def _execute(run: _Run, source: Path, options: IngestOptions, origin: Origin) ->
     with run.stage("segment"):
         split, changed = _split(run, transcript, options.voices and voices.available())
         did.append(changed)
+    run._audio = None  # the samples are not needed past the split: free them
     with run.stage("clips"):
         did.append(_clips(run, split))
     with run.stage("index"):
@@ -294,7 +305,7 @@ def _transcript(run: _Run, options: TranscribeOptions) -> tuple[Transcript, bool
     if given:  # the captions are the transcript: nothing to transcribe
         write_json(run.folder / TRANSCRIPT_FILE, given.to_dict())
         return given, True
-    audio = decode_for_whisper(run.folder / run.edition.source.file)
+    audio = run.audio()
     total = run.edition.source.duration
 
     def report(done: float) -> None:
@@ -320,8 +331,7 @@ def _voices(
     cache = run.folder / VOICES_FILE
     windows = voices.load_windows(cache, transcript.key)
     if windows is None:  # embedded once per transcript: a corrected programme re-splits cheaply
-        audio = decode_for_whisper(run.folder / run.edition.source.file)
-        windows = voices.embed_windows(audio, transcript.words())
+        windows = voices.embed_windows(run.audio(), transcript.words())
         voices.save_windows(cache, windows, transcript.key)
     return diarize(windows, transcript.words(), expected_voices(programme))
 

@@ -19,7 +19,6 @@ from bitesearch.errors import BitesearchError
 if TYPE_CHECKING:
     from bitesearch.models import Word
 
-RATE = 16_000
 FRAME_SECONDS = 0.01  # resemblyzer's mel frames are 10 ms apart
 WINDOW_FRAMES = 160  # 1.6 s: the encoder's own partial-utterance length
 HOP_FRAMES = 100  # 1 s between window starts: each second of speech is in one or two windows
