@@ -11,11 +11,13 @@ Ratios are printed beside the absolute figures because this machine is noisy.
 from __future__ import annotations
 
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from timing import PROCESS_RUNS, process_seconds, timed
 
 from bitesearch.archive import Archive
 from bitesearch.ingest import IngestOptions, ingest
@@ -24,22 +26,6 @@ from bitesearch.search import search
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "recordings" / "sample"
 QUERIES = ["open data", "dashboards", "AI", "artificial intelligence", "licence", "power bi"]
-PROCESS_RUNS = 10
-
-
-def timed(func: object, *args: object) -> tuple[float, object]:
-    began = time.perf_counter()
-    result = func(*args)  # type: ignore[operator]
-    return time.perf_counter() - began, result
-
-
-def process_seconds(command: list[str]) -> float:
-    runs = []
-    for _ in range(PROCESS_RUNS):
-        began = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        runs.append(time.perf_counter() - began)
-    return statistics.median(runs)
 
 
 def main() -> None:

@@ -22,7 +22,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -30,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import synthetic
+from timing import PROCESS_RUNS, process_seconds, timed
 
 from bitesearch.archive import Archive
 from bitesearch.index import reindex
@@ -37,7 +37,6 @@ from bitesearch.search import QueryOptions, search
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "recordings" / "sample"
-PROCESS_RUNS = 10
 QUERIES = [
     "open data", "dashboards", "AI", "data sharing", "privacy", "data quality", "census",
     "machine learning", "power bi", "open government licence", "net zero", "carbon emissions",
@@ -50,21 +49,6 @@ QUERIES = [
     '"data sharing agreement"', "speaker:khan", "title:dashboards", "dashboard*", "licence~",
     "open data NOT portal", "AI AND bias", "flood warnings", "potholes",
 ]  # fmt: skip
-
-
-def timed(func: object, *args: object, **kwargs: object) -> tuple[float, object]:
-    began = time.perf_counter()
-    result = func(*args, **kwargs)  # type: ignore[operator]
-    return time.perf_counter() - began, result
-
-
-def process_seconds(command: list[str]) -> float:
-    runs = []
-    for _ in range(PROCESS_RUNS):
-        began = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        runs.append(time.perf_counter() - began)
-    return statistics.median(runs)
 
 
 def folder_bytes(folder: Path, pattern: str = "*") -> int:
