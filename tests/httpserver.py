@@ -114,9 +114,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         if route.extra_length:
             self.close_connection = True
+        # logged before writing: the client can finish reading (and a test look at the log)
+        # before this thread gets past the write
+        entry.sent = len(chunk)
         self.wfile.write(chunk)
         self.wfile.flush()
-        entry.sent = len(chunk)
 
 
 def start() -> tuple[Server, ThreadingHTTPServer]:
