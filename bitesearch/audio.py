@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bitesearch.archive import atomic_write
 from bitesearch.errors import BitesearchError
@@ -24,6 +26,8 @@ WHISPER_RATE = 16_000  # Whisper models take 16 kHz mono
 CLIP_RATE = 44_100  # per-talk clips keep CD-rate mono for listening
 CLIP_BITRATE = "96k"
 CLIP_FADE_MS = 250  # a short fade so a clip does not start or stop with a click
+BLOCK_SECONDS = 120.0  # long recordings are decoded and transcribed this much at a time
+CUT_SEARCH = 15.0  # a block ends at the quietest moment of its last 15 s
 
 
 def sha256_file(path: Path) -> str:
@@ -84,10 +88,104 @@ def _decode_seconds(container: object, stream: object, limit: float | None) -> f
 
 
 def decode_for_whisper(path: Path) -> np.ndarray:
-    """The whole recording as 16 kHz mono float32 samples."""
+    """The whole recording as 16 kHz mono float32 samples (for short clips: long recordings
+    go through `stream_blocks`)."""
     from faster_whisper.audio import decode_audio
 
     return decode_audio(str(path), sampling_rate=WHISPER_RATE)
+
+
+@dataclass
+class Block:
+    """A stretch of a recording: 16 kHz mono float32 samples from `offset` seconds."""
+
+    offset: float
+    samples: np.ndarray
+
+    @property
+    def end(self) -> float:
+        return self.offset + len(self.samples) / WHISPER_RATE
+
+
+def stream_blocks(path: Path, seconds: float = BLOCK_SECONDS) -> Iterator[Block]:
+    """The recording in blocks of about `seconds`, each cut at the quietest moment near its
+    end (so no word is cut in two), decoded as they are needed: a 3-hour recording never sits
+    in memory whole. A last scrap shorter than CUT_SEARCH joins the block before it."""
+    import numpy as np
+
+    size = int(seconds * WHISPER_RATE)
+    reach = min(int(CUT_SEARCH / 2 * WHISPER_RATE), size // 2)
+    held: Block | None = None
+    buffer = np.zeros(0, dtype=np.int16)
+    offset = 0
+    for piece in _pcm(path, size + reach):
+        buffer = np.concatenate([buffer, piece])
+        while len(buffer) >= size + reach:
+            cut = _quiet_cut(buffer, size - reach, size + reach)
+            if held is not None:
+                yield held
+            held = Block(offset / WHISPER_RATE, buffer[:cut].astype(np.float32) / 32768.0)
+            offset += cut
+            buffer = buffer[cut:]
+    tail = buffer.astype(np.float32) / 32768.0
+    if held is not None and len(tail) < 2 * reach:
+        held = Block(held.offset, np.concatenate([held.samples, tail]))
+    elif len(tail):
+        if held is not None:
+            yield held
+        held = Block(offset / WHISPER_RATE, tail)
+    if held is not None:
+        yield held
+
+
+def _pcm(path: Path, size: int) -> Iterator[np.ndarray]:
+    """16 kHz mono 16-bit samples of path, in pieces of about `size` samples."""
+    import av
+    import numpy as np
+
+    resampler = av.AudioResampler(format="s16", layout="mono", rate=WHISPER_RATE)
+    pending: list[np.ndarray] = []
+    held = 0
+    with av.open(str(path), metadata_errors="ignore") as container:
+        for frame in _frames(container):
+            for out in resampler.resample(frame):
+                pending.append(out.to_ndarray().reshape(-1))
+                held += pending[-1].size
+            if held >= size:
+                yield np.concatenate(pending)
+                pending, held = [], 0
+    if pending:
+        yield np.concatenate(pending)
+
+
+def _frames(container: Any) -> Iterator[Any]:
+    """The audio frames of container, skipping damaged ones, then None to flush the resampler."""
+    import av
+
+    frames = container.decode(audio=0)
+    while True:
+        try:
+            frame = next(frames)
+        except StopIteration:
+            break
+        except av.error.InvalidDataError:
+            continue
+        frame.pts = None  # the resampler must not check timestamps of a damaged stream
+        yield frame
+    yield None
+
+
+def _quiet_cut(samples: np.ndarray, start: int, end: int) -> int:
+    """The middle of the quietest 100 ms of samples[start:end]."""
+    import numpy as np
+
+    frame = WHISPER_RATE // 10
+    region = samples[start:end].astype(np.float32)
+    n = len(region) // frame
+    if n == 0:
+        return end
+    energy = np.square(region[: n * frame].reshape(n, frame)).mean(axis=1)
+    return start + int(np.argmin(energy)) * frame + frame // 2
 
 
 @cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import shutil
 import time
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bitesearch import captions, index, voices
 from bitesearch.archive import (
@@ -30,16 +31,19 @@ from bitesearch.archive import (
     slugify,
     write_json,
 )
-from bitesearch.audio import cut_clip, decode_for_whisper, probe, sha256_file
+from bitesearch.audio import BLOCK_SECONDS, Block, cut_clip, probe, sha256_file, stream_blocks
 from bitesearch.diarize import Diarization, diarize
 from bitesearch.errors import BitesearchError
-from bitesearch.models import Edition, Programme, Source, Split, Transcript
+from bitesearch.models import Edition, Programme, Segment, Source, Split, Transcript, Word
 from bitesearch.programme import load_programme
 from bitesearch.split import expected_voices, split_edition
-from bitesearch.transcribe import TranscribeOptions, transcribe, transcript_key
-
-if TYPE_CHECKING:
-    import numpy as np
+from bitesearch.transcribe import (
+    TranscribeOptions,
+    load_engine,
+    transcribe_blocks,
+    transcript_key,
+)
+from bitesearch.voices import VoiceWindows
 
 SPLIT_VERSION = 3  # bump when the split rules change, so old splits are redone
 Progress = Callable[[str, float, float], None]  # (stage, done, total) in audio seconds
@@ -102,17 +106,18 @@ class _Run:
     stages: dict[str, float] = field(default_factory=dict)
     captions: Transcript | None = None
     consume: bool = False
-    _audio: np.ndarray | None = None
+    workers: int = 0  # transcription workers (0: one per core)
 
     @property
     def folder(self) -> Path:
         return self.archive.edition_dir(self.edition.id)
 
-    def audio(self) -> np.ndarray:
-        """The recording as 16 kHz samples, decoded once however many stages need it."""
-        if self._audio is None:
-            self._audio = decode_for_whisper(self.folder / self.edition.source.file)
-        return self._audio
+    def blocks(self, workers: int) -> Iterator[Block]:
+        """The recording, decoded a block at a time, in as many blocks as keeps every worker
+        busy to the end."""
+        duration = self.edition.source.duration
+        count = workers * max(math.ceil(duration / (workers * BLOCK_SECONDS)), 1)
+        return stream_blocks(self.folder / self.edition.source.file, duration / count)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -245,13 +250,13 @@ def _execute(run: _Run, source: Path, options: IngestOptions, origin: Origin) ->
     did: list[bool] = []
     with run.stage("download"):
         did.append(_store_source(run, source, origin))
+    use_voices = options.voices and voices.available()
     with run.stage("transcribe"):
-        transcript, changed = _transcript(run, options.transcribe)
+        transcript, changed = _transcript(run, options.transcribe, use_voices)
         did.append(changed)
     with run.stage("segment"):
-        split, changed = _split(run, transcript, options.voices and voices.available())
+        split, changed = _split(run, transcript, use_voices)
         did.append(changed)
-    run._audio = None  # the samples are not needed past the split: free them
     with run.stage("clips"):
         did.append(_clips(run, split))
     with run.stage("index"):
@@ -296,7 +301,10 @@ def _store_source(run: _Run, source: Path, origin: Origin) -> bool:
     return changed
 
 
-def _transcript(run: _Run, options: TranscribeOptions) -> tuple[Transcript, bool]:
+def _transcript(run: _Run, options: TranscribeOptions, use_voices: bool) -> tuple[Transcript, bool]:
+    """The kept transcript, or a new one. A new one is made block by block, and the voices
+    of each block are embedded as soon as its words are known, from the same samples: the
+    recording is decoded once, and never held whole."""
     given = run.captions
     key = given.key if given else transcript_key(run.edition.source.sha256, options)
     existing = run.archive.load_transcript(run.edition.id)
@@ -305,14 +313,26 @@ def _transcript(run: _Run, options: TranscribeOptions) -> tuple[Transcript, bool
     if given:  # the captions are the transcript: nothing to transcribe
         write_json(run.folder / TRANSCRIPT_FILE, given.to_dict())
         return given, True
-    audio = run.audio()
     total = run.edition.source.duration
 
     def report(done: float) -> None:
         if run.progress:
             run.progress("transcribe", done, total)
 
-    result = transcribe(audio, options, key=key, on_progress=report)
+    engine = load_engine(options, run.workers)
+    embedded: list[VoiceWindows] = []
+
+    def listen(block: Block, segments: list[Segment]) -> None:
+        if use_voices:
+            began = time.perf_counter()
+            embedded.append(voices.embed_block(block, [w for s in segments for w in s.words]))
+            run.stages["voices"] = round(
+                run.stages.get("voices", 0.0) + time.perf_counter() - began, 3
+            )
+
+    result = transcribe_blocks(run.blocks(engine.workers), options, key, report, engine, listen)
+    if use_voices:
+        voices.save_windows(run.folder / VOICES_FILE, voices.join(embedded), key)
     write_json(run.folder / TRANSCRIPT_FILE, result.to_dict())
     return result, True
 
@@ -331,9 +351,14 @@ def _voices(
     cache = run.folder / VOICES_FILE
     windows = voices.load_windows(cache, transcript.key)
     if windows is None:  # embedded once per transcript: a corrected programme re-splits cheaply
-        windows = voices.embed_windows(run.audio(), transcript.words())
+        words = transcript.words()
+        windows = voices.join([voices.embed_block(b, _within(words, b)) for b in run.blocks(1)])
         voices.save_windows(cache, windows, transcript.key)
     return diarize(windows, transcript.words(), expected_voices(programme))
+
+
+def _within(words: list[Word], block: Block) -> list[Word]:
+    return [w for w in words if block.offset <= w.start < block.end]
 
 
 def _split(run: _Run, transcript: Transcript, use_voices: bool) -> tuple[Split, bool]:

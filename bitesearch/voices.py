@@ -8,7 +8,8 @@ Only windows that hold words are embedded, so silence and applause cost nothing.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ import numpy as np
 from bitesearch.errors import BitesearchError
 
 if TYPE_CHECKING:
+    from bitesearch.audio import Block
     from bitesearch.models import Word
 
 FRAME_SECONDS = 0.01  # resemblyzer's mel frames are 10 ms apart
@@ -91,13 +93,16 @@ def embed_windows(audio: np.ndarray, words: list[Word]) -> VoiceWindows:
 
 
 _ENCODER: Any = None
+_LOADING = threading.Lock()
 
 
 def _encoder(cls: type) -> Any:
-    """The encoder, loaded once per process (loading costs about a second)."""
+    """The encoder, loaded once per process (loading costs about a second), whichever
+    transcription worker asks first."""
     global _ENCODER
-    if _ENCODER is None:
-        _ENCODER = cls("cpu", verbose=False)
+    with _LOADING:
+        if _ENCODER is None:
+            _ENCODER = cls("cpu", verbose=False)
     return _ENCODER
 
 
@@ -118,3 +123,21 @@ def load_windows(path: Path, key: str) -> VoiceWindows | None:
             return VoiceWindows(data["times"], data["vectors"])
     except (OSError, KeyError, ValueError):
         return None
+
+
+def embed_block(block: Block, words: list[Word]) -> VoiceWindows:
+    """Embed the speech windows of one block of a recording (words and times in the
+    recording's time)."""
+    shifted = [replace(w, start=w.start - block.offset, end=w.end - block.offset) for w in words]
+    found = embed_windows(block.samples, shifted)
+    return VoiceWindows(found.times + block.offset, found.vectors)
+
+
+def join(parts: list[VoiceWindows]) -> VoiceWindows:
+    """Blocks' windows as one, in time order (blocks may finish out of order)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return VoiceWindows(np.zeros(0), np.zeros((0, 256), dtype=np.float32))
+    times = np.concatenate([p.times for p in parts])
+    order = np.argsort(times, kind="stable")
+    return VoiceWindows(times[order], np.concatenate([p.vectors for p in parts])[order])
