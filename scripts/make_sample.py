@@ -278,13 +278,13 @@ def mix(timeline: Timeline, rng: np.random.Generator) -> np.ndarray:
     return track + room_noise(rng, length)
 
 
-def encode_mp3(track: np.ndarray, path: Path) -> None:
-    """Encode the track as mono 22050 Hz 64 kbit/s MP3 with libmp3lame."""
+def encode_mp3(track: np.ndarray, path: Path, bitrate: str = MP3_BITRATE) -> None:
+    """Encode the track as mono 22050 Hz MP3 with libmp3lame (64 kbit/s unless told)."""
     cmd = [
         imageio_ffmpeg.get_ffmpeg_exe(),
         *("-hide_banner", "-loglevel", "error", "-y"),
         *("-f", "f32le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0"),
-        *("-c:a", "libmp3lame", "-b:a", MP3_BITRATE, "-ar", str(SAMPLE_RATE), "-ac", "1"),
+        *("-c:a", "libmp3lame", "-b:a", bitrate, "-ar", str(SAMPLE_RATE), "-ac", "1"),
         str(path),
     ]
     subprocess.run(cmd, input=track.astype("<f4").tobytes(), check=True)
