@@ -27,11 +27,9 @@ NOT_SPEECH = [s for s in TRUTH["spans"] if s["kind"] != "speech"]
 EDGE = 0.5  # seconds: word timestamps may spill this far past the speech they belong to
 MAX_WER = 0.15  # tiny.en: 13 % today (the last span lost, below), 4 % on the spans it hears
 MAX_SPAN_WER = 0.3
-# The default pipeline loses the closing sentence (after the last applause): Silero VAD finds it
-# (107.2-110.7 s), but in the joined speech it is the end of the second 30-s window, and with
-# condition_on_previous_text=False tiny.en ends that window one sentence early. Conditioned
-# decoding of the same chunks hears it. Strict: when a pipeline change fixes it, drop the mark.
-LOST = pytest.mark.xfail(strict=True, reason="sequential VAD decoding drops the last sentence")
+# The closing sentence (after the last applause) is the one tiny.en used to lose: it ended the
+# window holding it one sentence early. The pipeline now decodes again any speech the VAD found
+# that came back without words, so every span must be heard.
 
 
 @pytest.fixture(scope="module")
@@ -76,10 +74,7 @@ def test_speech_is_recognised(transcript: Transcript) -> None:
 
 @pytest.mark.parametrize(
     "span",
-    [
-        pytest.param(s, id=f"speech-{s['start']:.0f}s", marks=[LOST] if s is SPEECH[-1] else [])
-        for s in SPEECH
-    ],
+    [pytest.param(s, id=f"speech-{s['start']:.0f}s") for s in SPEECH],
 )
 def test_every_speech_span_is_heard(transcript: Transcript, span: dict) -> None:
     heard = words_within(transcript, span["start"] - EDGE, span["end"] + EDGE)
