@@ -155,7 +155,18 @@ def ingest(
     ] = "tiny.en",
     beam_size: Annotated[
         int, typer.Option(help="Beam size for decoding (1 is greedy, fastest).")
-    ] = 5,
+    ] = 1,
+    batch_size: Annotated[
+        int,
+        typer.Option(help="Speech chunks decoded together (0: the sequential decoder)."),
+    ] = 8,
+    vocabulary: Annotated[
+        bool,
+        typer.Option(help="Give the programme's names to Whisper, so it spells them right."),
+    ] = True,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", help="Recordings ingested at once (feeds, many files).")
+    ] = 1,
     replace: Annotated[
         bool, typer.Option(help="Replace an edition ingested from a different recording.")
     ] = False,
@@ -173,6 +184,8 @@ def ingest(
     Example: bitesearch ingest recordings/sample/edition.mp3 -p recordings/sample/programme.toml
 
     Example: bitesearch ingest https://example.org/feed.xml --since 2026-01-01 --dry-run
+
+    Example: bitesearch ingest recordings/2025/*.mp3 --jobs 2
     """
     from bitesearch.fetch import FetchOptions, parse_size
     from bitesearch.ingest import IngestOptions
@@ -185,13 +198,19 @@ def ingest(
         raise UsageError("--programme and --transcript describe one edition: give one SOURCE")
     if beam_size < 1:
         raise UsageError("--beam-size must be 1 or more")
+    if batch_size < 0:
+        raise UsageError("--batch-size must be 0 (sequential) or more")
+    if jobs < 1:
+        raise UsageError("--jobs must be 1 or more")
     if limit is not None and limit < 1:
         raise UsageError("--limit must be 1 or more")
     resolve_model(model)  # an unknown model is an error before any work starts
     fetch = FetchOptions(max_bytes=parse_size(max_size))
     page_programme = _page(page, sources, fetch)
-    transcribe = TranscribeOptions(model=model, beam_size=beam_size)
-    options = IngestOptions(transcribe, programme=programme, voices=voices, replace=replace)
+    transcribe = TranscribeOptions(model=model, beam_size=beam_size, batch_size=batch_size)
+    options = IngestOptions(
+        transcribe, programme, voices, vocabulary=vocabulary, jobs=jobs, replace=replace
+    )
     source_options = SourceOptions(
         fetch, _since(since), limit, captions, transcript, page_programme, dry_run
     )

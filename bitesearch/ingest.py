@@ -12,10 +12,11 @@ import json
 import math
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ from bitesearch.transcribe import (
 )
 from bitesearch.voices import VoiceWindows
 
+_ARCHIVE = threading.Lock()  # guards the index and edition folders when --jobs runs ingests
 SPLIT_VERSION = 3  # bump when the split rules change, so old splits are redone
 Progress = Callable[[str, float, float], None]  # (stage, done, total) in audio seconds
 
@@ -54,6 +56,8 @@ class IngestOptions:
     transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
     programme: Path | None = None
     voices: bool = True  # split by voices (else from the words alone)
+    vocabulary: bool = True  # give the programme's names to the transcriber as hotwords
+    jobs: int = 1  # recordings ingested at once (they share the engine's workers)
     replace: bool = False  # replace an edition that came from another recording
 
 
@@ -106,7 +110,6 @@ class _Run:
     stages: dict[str, float] = field(default_factory=dict)
     captions: Transcript | None = None
     consume: bool = False
-    workers: int = 0  # transcription workers (0: one per core)
 
     @property
     def folder(self) -> Path:
@@ -143,7 +146,8 @@ def ingest(
     duration = origin.duration or (text.duration if only_text and text else probe(source))
     began = time.perf_counter()
     sha = origin.sha256 or sha256_file(source)
-    edition = _plan(archive, source, sha, duration, programme, options.replace, origin)
+    with _ARCHIVE:  # with --jobs, editions are planned (and folders moved) one at a time
+        edition = _plan(archive, source, sha, duration, programme, options.replace, origin)
     run = _Run(archive, edition, progress, {"download": round(time.perf_counter() - began, 3)})
     run.captions, run.consume = text, origin.consume
     return _execute(run, source, options, origin)
@@ -251,15 +255,18 @@ def _execute(run: _Run, source: Path, options: IngestOptions, origin: Origin) ->
     with run.stage("download"):
         did.append(_store_source(run, source, origin))
     use_voices = options.voices and voices.available()
+    settings = options.transcribe
+    if options.vocabulary and not settings.hotwords:
+        settings = replace(settings, hotwords=run.edition.programme.vocabulary())
     with run.stage("transcribe"):
-        transcript, changed = _transcript(run, options.transcribe, use_voices)
+        transcript, changed = _transcript(run, settings, use_voices, options.jobs)
         did.append(changed)
     with run.stage("segment"):
         split, changed = _split(run, transcript, use_voices)
         did.append(changed)
     with run.stage("clips"):
         did.append(_clips(run, split))
-    with run.stage("index"):
+    with run.stage("index"), _ARCHIVE:  # one writer at a time, whatever --jobs says
         did.append(_index(run, split))
     status = "ingested" if fresh else ("updated" if any(did) else "up to date")
     return IngestReport(
@@ -301,7 +308,9 @@ def _store_source(run: _Run, source: Path, origin: Origin) -> bool:
     return changed
 
 
-def _transcript(run: _Run, options: TranscribeOptions, use_voices: bool) -> tuple[Transcript, bool]:
+def _transcript(
+    run: _Run, options: TranscribeOptions, use_voices: bool, jobs: int
+) -> tuple[Transcript, bool]:
     """The kept transcript, or a new one. A new one is made block by block, and the voices
     of each block are embedded as soon as its words are known, from the same samples: the
     recording is decoded once, and never held whole."""
@@ -319,20 +328,22 @@ def _transcript(run: _Run, options: TranscribeOptions, use_voices: bool) -> tupl
         if run.progress:
             run.progress("transcribe", done, total)
 
-    engine = load_engine(options, run.workers)
+    engine = load_engine(options)
+    workers = max(engine.workers // jobs, 1)  # other jobs use the engine's other workers
     embedded: list[VoiceWindows] = []
+    spent: list[float] = []  # seconds embedding voices, inside the transcription workers
 
     def listen(block: Block, segments: list[Segment]) -> None:
         if use_voices:
             began = time.perf_counter()
             embedded.append(voices.embed_block(block, [w for s in segments for w in s.words]))
-            run.stages["voices"] = round(
-                run.stages.get("voices", 0.0) + time.perf_counter() - began, 3
-            )
+            spent.append(time.perf_counter() - began)
 
-    result = transcribe_blocks(run.blocks(engine.workers), options, key, report, engine, listen)
+    blocks = run.blocks(workers)
+    result = transcribe_blocks(blocks, options, key, report, engine, listen, workers)
     if use_voices:
         voices.save_windows(run.folder / VOICES_FILE, voices.join(embedded), key)
+        run.stages["voices"] = round(sum(spent), 3)  # overlapped: part of "transcribe"
     write_json(run.folder / TRANSCRIPT_FILE, result.to_dict())
     return result, True
 

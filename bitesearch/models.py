@@ -64,6 +64,9 @@ class Transcript:
         return cls(**{**data, "segments": segments})
 
 
+VOCABULARY_CHARS = 400  # about 100 tokens: half of what Whisper's prompt can hold
+
+
 @dataclass
 class ProgrammeTalk:
     speakers: list[str]
@@ -88,6 +91,21 @@ class Programme:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def vocabulary(self, limit: int = VOCABULARY_CHARS) -> str:
+        """The names a transcriber should spell right (series, host, speakers and their
+        organisations), once each, as a hint to the model; at most `limit` characters, since
+        Whisper's prompt is short. Talk titles are left out: on the sample they made tiny.en
+        hear their words where they were not said (README, "Names from the programme")."""
+        names = [self.series, self.host]
+        for talk in self.talks:
+            names += [*talk.speakers, *talk.affiliations]
+        kept: list[str] = []
+        for name in dict.fromkeys(n.strip() for n in names if n.strip()):
+            if len(", ".join([*kept, name])) > limit:
+                break
+            kept.append(name)
+        return ", ".join(kept)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Programme:

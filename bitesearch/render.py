@@ -87,7 +87,9 @@ def ingest_all(
         def for_item(item: Item) -> Any:
             return progress_for(item.title or Path(item.location).name)
 
-        reports = list(ingest_sources(archive, sources, options, source_options, for_item))
+        reports = list(
+            ingest_sources(archive, sources, options, source_options, for_item, options.jobs)
+        )
     failures = [(r.title or r.source, r.error) for r in reports if r.status == "failed"]
     return reports, failures
 

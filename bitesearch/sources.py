@@ -12,8 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -243,25 +246,66 @@ def ingest_sources(
     options: IngestOptions,
     source_options: SourceOptions,
     progress_for: Any,
+    jobs: int = 1,
 ) -> Iterator[IngestReport]:
-    """Every item of every source, ingested (or listed, for a dry run); a failed item is
-    reported with status "failed" and the others go on. A lone item's error is raised."""
+    """Every item of every source, ingested (or listed, for a dry run), `jobs` items at once,
+    reported in order; a failed item is reported with status "failed" and the others go on.
+    A lone item's error is raised."""
+    lone = len(sources) == 1
+    work = _work(archive, sources, options, source_options, progress_for, lone)
+    if jobs <= 1:
+        for task in work:
+            yield task()
+        return
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        waiting: deque[Future[IngestReport]] = deque()
+        for task in work:
+            waiting.append(pool.submit(task))
+            if len(waiting) >= jobs:  # at most `jobs` items (and their audio) in flight
+                yield waiting.popleft().result()
+        while waiting:
+            yield waiting.popleft().result()
+
+
+def _work(
+    archive: Archive,
+    sources: list[str],
+    options: IngestOptions,
+    source_options: SourceOptions,
+    progress_for: Any,
+    lone: bool,
+) -> Iterator[Callable[[], IngestReport]]:
+    """A task per item of every source, each returning the item's report."""
     for source in sources:
         try:
             items = expand(source, source_options)
         except BitesearchError as exc:
-            if len(sources) == 1:
+            if lone:
                 raise
-            yield report_for(Item("", "file", source), "failed", str(exc))
+            yield partial(report_for, Item("", "file", source), "failed", str(exc))
             continue
         _one_edition(source, items, options, source_options)
         for item in items:
             if source_options.dry_run:
-                yield report_for(item, dry_run_status(archive, item))
+                yield partial(report_for, item, dry_run_status(archive, item))
                 continue
-            try:
-                yield ingest_item(archive, item, options, source_options, progress_for(item))
-            except BitesearchError as exc:
-                if len(sources) == 1 and len(items) == 1:
-                    raise
-                yield report_for(item, "failed", str(exc))
+            yield partial(
+                _ingest_or_report, archive, item, options, source_options, progress_for,
+                lone and len(items) == 1,
+            )  # fmt: skip
+
+
+def _ingest_or_report(
+    archive: Archive,
+    item: Item,
+    options: IngestOptions,
+    source_options: SourceOptions,
+    progress_for: Any,
+    lone: bool,
+) -> IngestReport:
+    try:
+        return ingest_item(archive, item, options, source_options, progress_for(item))
+    except BitesearchError as exc:
+        if lone:
+            raise
+        return report_for(item, "failed", str(exc))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -251,10 +252,19 @@ ENGINES: dict[str, Callable[[TranscribeOptions, int], Engine]] = {
 
 
 def load_engine(options: TranscribeOptions, workers: int = 0) -> Engine:
-    """The engine options ask for, with `workers` blocks at once (0: as many as helps)."""
+    """The engine options ask for, with `workers` blocks at once (0: as many as helps);
+    loaded once per process, so a feed's hundred items load the model once."""
     if options.engine not in ENGINES:
         raise UsageError(f"unknown engine {options.engine!r}: choose from {', '.join(ENGINES)}")
-    return ENGINES[options.engine](options, workers)
+    key = (options.engine, options.model, options.compute_type, workers)
+    with _LOADING:
+        if key not in _LOADED:
+            _LOADED[key] = ENGINES[options.engine](options, workers)
+        return _LOADED[key]
+
+
+_LOADED: dict[tuple[str, str, str, int], Engine] = {}
+_LOADING = threading.Lock()
 
 
 def transcript_key(source_sha256: str, options: TranscribeOptions) -> str:
@@ -283,12 +293,14 @@ def transcribe_blocks(
     on_progress: Callable[[float], None] | None = None,
     engine: Engine | None = None,
     on_block: Callable[[Block, list[Segment]], None] | None = None,
+    workers: int = 0,
 ) -> Transcript:
-    """Transcribe a recording block by block, as many blocks at once as the engine has
-    workers; only those blocks are held in memory. on_block(block, its segments) runs in the
-    worker as each block is done (the voice embeddings use the same samples); on_progress gets
-    the audio seconds done, in order."""
+    """Transcribe a recording block by block, `workers` blocks at once (default: as many as
+    the engine has workers); only those blocks are held in memory. on_block(block, its
+    segments) runs in the worker as each block is done (the voice embeddings use the same
+    samples); on_progress gets the audio seconds done, in order."""
     engine = engine or load_engine(options)
+    workers = workers or engine.workers
     segments: list[Segment] = []
     duration = 0.0
 
@@ -298,11 +310,11 @@ def transcribe_blocks(
             on_block(block, found)
         return found
 
-    with ThreadPoolExecutor(max_workers=engine.workers) as pool:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         waiting: deque[tuple[float, Future[list[Segment]]]] = deque()
         source = iter(blocks)
         while True:
-            while len(waiting) <= engine.workers and (block := next(source, None)) is not None:
+            while len(waiting) <= workers and (block := next(source, None)) is not None:
                 waiting.append((block.end, pool.submit(work, block)))
             if not waiting:
                 break
