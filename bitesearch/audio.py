@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     import numpy as np
 
 WHISPER_RATE = 16_000  # Whisper models take 16 kHz mono
-CLIP_RATE = 44_100  # per-talk clips keep CD-rate mono for listening
-CLIP_BITRATE = "96k"
+CLIP_RATE = 22_050  # per-talk clips: podcast-quality speech (half the encoding of 44.1 kHz)
+CLIP_BITRATE = "64k"
 CLIP_FADE_MS = 250  # a short fade so a clip does not start or stop with a click
 BLOCK_SECONDS = 120.0  # long recordings are decoded and transcribed this much at a time
 CUT_SEARCH = 15.0  # a block ends at the quietest moment of its last 15 s

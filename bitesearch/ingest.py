@@ -10,11 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -389,13 +391,15 @@ def _split(run: _Run, transcript: Transcript, use_voices: bool) -> tuple[Split, 
 
 
 def _clips(run: _Run, split: Split) -> bool:
-    made = False
-    for talk in (t for t in split.talks if t.clip and run.edition.source.file):
-        target = run.folder / talk.clip
-        if not target.exists():
-            cut_clip(run.folder / run.edition.source.file, talk.start, talk.end, target)
-            made = True
-    return made
+    """Cut the clips not cut yet, one per core at once (each cut is an ffmpeg process)."""
+    source = run.folder / run.edition.source.file
+    todo = [t for t in split.talks if t.clip and run.edition.source.file]
+    todo = [t for t in todo if not (run.folder / t.clip).exists()]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        cuts = [pool.submit(cut_clip, source, t.start, t.end, run.folder / t.clip) for t in todo]
+        for cut in cuts:
+            cut.result()
+    return bool(todo)
 
 
 def _index(run: _Run, split: Split) -> bool:
