@@ -121,7 +121,7 @@ class _Run:
         """The recording, decoded a block at a time, in as many blocks as keeps every worker
         busy to the end."""
         duration = self.edition.source.duration
-        count = workers * max(math.ceil(duration / (workers * BLOCK_SECONDS)), 1)
+        count = workers * max(round(duration / (workers * BLOCK_SECONDS)), 1)
         return stream_blocks(self.folder / self.edition.source.file, duration / count)
 
     @contextmanager
