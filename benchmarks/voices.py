@@ -11,7 +11,8 @@ old and new vectors. Variants:
 
 - old: the code before voicemodel.py (torch with a thread per core, librosa's mel);
 - old, 1 thread: the same with torch.set_num_threads(1), to show what torch's threads cost;
-- new: bitesearch.voices.embed_windows.
+- new: bitesearch.voices.embed_windows (its batches spread over the cores);
+- new, 1 core: the same with every batch on one core, to show what spreading them gains.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "recordings" / "sample"
-VARIANTS = {"old": "old", "old, 1 thread": "old1", "new": "new"}
+VARIANTS = {"old": "old", "old, 1 thread": "old1", "new": "new", "new, 1 core": "new1"}
 
 
 def main() -> None:
@@ -74,16 +75,15 @@ def report(results: dict[str, list[dict[str, float]]], folder: Path, runs: int) 
     ]
     names = list(results)
     print(f"sample edition, median of {runs} fresh processes per variant (wall / CPU seconds)")
-    print(f"{'':<18}" + "".join(f"{name:>20}" for name in names))
+    print(f"{'':<18}" + "".join(f"{name:>17}" for name in names))
     for label, key in rows:
         cells = [
             f"{median(results[n], key):7.2f} / {median(results[n], key + '_cpu'):5.2f}"
             for n in names
         ]
-        print(f"{label:<18}" + "".join(f"{cell:>20}" for cell in cells))
-    print(
-        f"{'whole process':<18}" + "".join(f"{median(results[n], 'process'):20.2f}" for n in names)
-    )
+        print(f"{label:<18}" + "".join(f"{cell:>17}" for cell in cells))
+    processes = "".join(f"{median(results[n], 'process'):17.2f}" for n in names)
+    print(f"{'whole process':<18}{processes}")
     old_total, new_total = median(results["old"], "total"), median(results["new"], "total")
     print(f"new / old (imports + first embedding, wall): {new_total / old_total:.1%}")
     with np.load(folder / "old.npz") as old, np.load(folder / "new.npz") as new:
@@ -107,6 +107,8 @@ def child(variant: str, audio_path: str, out: str) -> None:
     from bitesearch.models import Word
 
     embed = voices.embed_windows
+    if variant == "new1":
+        voices._cores = lambda: 1  # type: ignore[attr-defined]
     if variant in ("old", "old1"):
         # imported here to be timed (old_embed_windows finds them in sys.modules)
         import resemblyzer.audio  # noqa: F401
@@ -165,13 +167,14 @@ def old_embed_windows(audio: Any, words: list[Any], threads: bool) -> Any:
     _OLD_ENCODER = _OLD_ENCODER or VoiceEncoder("cpu", verbose=False)
     vectors = []
     with torch.no_grad():
-        for b in range(0, len(starts), voices.BATCH):
-            batch = np.stack([mel[s : s + size] for s in starts[b : b + voices.BATCH]])
+        for b in range(0, len(starts), OLD_BATCH):
+            batch = np.stack([mel[s : s + size] for s in starts[b : b + OLD_BATCH]])
             vectors.append(_OLD_ENCODER(torch.from_numpy(batch)).numpy())
     times = (np.array(starts) + size / 2) * voices.FRAME_SECONDS
     return voices.VoiceWindows(times, np.concatenate(vectors))
 
 
+OLD_BATCH = 256
 _OLD_ENCODER: Any = None
 
 if __name__ == "__main__":
