@@ -11,8 +11,7 @@ old and new vectors. Variants:
 
 - old: the code before voicemodel.py (torch with a thread per core, librosa's mel);
 - old, 1 thread: the same with torch.set_num_threads(1), to show what torch's threads cost;
-- new: bitesearch.voices.embed_windows (its batches spread over the cores);
-- new, 1 core: the same with every batch on one core, to show what spreading them gains.
+- new: bitesearch.voices.embed_windows.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "recordings" / "sample"
-VARIANTS = {"old": "old", "old, 1 thread": "old1", "new": "new", "new, 1 core": "new1"}
+VARIANTS = {"old": "old", "old, 1 thread": "old1", "new": "new"}
 
 
 def main() -> None:
@@ -107,8 +106,6 @@ def child(variant: str, audio_path: str, out: str) -> None:
     from bitesearch.models import Word
 
     embed = voices.embed_windows
-    if variant == "new1":
-        voices._cores = lambda: 1  # type: ignore[attr-defined]
     if variant in ("old", "old1"):
         # imported here to be timed (old_embed_windows finds them in sys.modules)
         import resemblyzer.audio  # noqa: F401

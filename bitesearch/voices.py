@@ -8,7 +8,6 @@ Only windows that hold words are embedded, so silence and applause cost nothing.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +27,6 @@ MIN_SPEECH = 0.5  # a window is embedded when at least half of it is words
 # 500 rows (the weights are packed once per product, whatever the rows); a 1.6-s window's mel
 # is 25 kB, so a batch's is 13 MB
 BATCH = 512
-MIN_BATCH = 64  # fewer windows than this per core are not worth splitting between cores
 
 
 @dataclass
@@ -80,30 +78,19 @@ def embed_windows(audio: np.ndarray, words: list[Word]) -> VoiceWindows:
 
 
 def _embed(mel: np.ndarray, starts: list[int]) -> np.ndarray:
-    """The windows' vectors, in batches spread over the cores: each batch runs on one core
-    (numpy's BLAS held to one thread), since on a busy machine BLAS threads that wait for
-    each other at every step of the LSTM cost several times the arithmetic."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    """The windows' vectors, batch by batch, with numpy's BLAS held to one thread: BLAS threads
+    wait for each other at every step of the LSTM, which on a busy machine costs several times
+    the arithmetic. (A thread per core, each with its own batches, was slower too on the busy
+    2-core machine this was measured on: 1.8 s against 1.6 s for the sample edition.)"""
     from threadpoolctl import threadpool_limits
 
     encoder = _encoder()
-    workers = max(1, min(_cores(), len(starts) // MIN_BATCH))
-    size = min(BATCH, -(-len(starts) // workers))  # at least one batch per worker
-    batches = [starts[b : b + size] for b in range(0, len(starts), size)]
-
-    def embed(batch: list[int]) -> np.ndarray:
-        return encoder.embed(np.stack([mel[s : s + WINDOW_FRAMES] for s in batch]))
-
-    with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(workers) as pool:
-        return np.concatenate(list(pool.map(embed, batches)))
-
-
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    vectors = []
+    with threadpool_limits(limits=1, user_api="blas"):
+        for b in range(0, len(starts), BATCH):
+            batch = np.stack([mel[s : s + WINDOW_FRAMES] for s in starts[b : b + BATCH]])
+            vectors.append(encoder.embed(batch))
+    return np.concatenate(vectors)
 
 
 _ENCODER: VoiceEncoder | None = None
