@@ -10,10 +10,12 @@ CODE := bitesearch tests scripts benchmarks
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	# torch pinned, first: the CPU build (resemblyzer and sentence-transformers, a dependency of
-	# the embedding model's package, would otherwise pull a multi-GB CUDA build)
+	# torch pinned, first: the CPU build (openai-whisper, and sentence-transformers, a dependency of
+	# the embedding model's package, would otherwise pull a multi-GB CUDA build; the tests compare
+	# bitesearch's numpy encoders with their torch originals)
 	$(BIN)/pip install --quiet torch==2.13.0
-	# resemblyzer asks for the old webrtcvad (a C build); webrtcvad-wheels provides it
+	# resemblyzer's weights drive the voice split (run in numpy); its code, which the tests compare
+	# against, asks for the old webrtcvad (a C build): webrtcvad-wheels provides it
 	$(BIN)/pip install --quiet webrtcvad-wheels
 	$(BIN)/pip install --quiet --no-deps resemblyzer==0.1.4
 	$(BIN)/pip install --quiet -e '.[dev]'

@@ -1,32 +1,34 @@
 """Voice embeddings: who sounds like whom, in short sliding windows over the speech.
 
-Resemblyzer's encoder (its weights ship in the wheel; it runs on the CPU) turns each 1.6-second
-window of speech into a 256-dimensional unit vector; windows of one voice point the same way.
+Resemblyzer's encoder (its weights ship in the wheel; `voicemodel.py` runs it in numpy) turns
+each 1.6-second window of speech into a 256-dimensional unit vector; windows of one voice point
+the same way.
 Only windows that hold words are embedded, so silence and applause cost nothing.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
-
-from bitesearch.errors import BitesearchError
 
 if TYPE_CHECKING:
     from bitesearch.audio import Block
     from bitesearch.models import Word
+    from bitesearch.voicemodel import VoiceEncoder
 
 FRAME_SECONDS = 0.01  # resemblyzer's mel frames are 10 ms apart
 WINDOW_FRAMES = 160  # 1.6 s: the encoder's own partial-utterance length
 HOP_FRAMES = 100  # 1 s between window starts: each second of speech is in one or two windows
 HOP_SECONDS = HOP_FRAMES * FRAME_SECONDS
 MIN_SPEECH = 0.5  # a window is embedded when at least half of it is words
-BATCH = 256
+# windows in one pass of the encoder: the LSTM's matrix products get more efficient up to about
+# 500 rows (the weights are packed once per product, whatever the rows); a 1.6-s window's mel
+# is 25 kB, so a batch's is 13 MB
+BATCH = 512
 
 
 @dataclass
@@ -41,11 +43,11 @@ class VoiceWindows:
 
 
 def available() -> bool:
-    """Whether the voice model can be loaded here (resemblyzer and torch installed), without
-    importing them: a run with nothing to redo must not pay a second for torch."""
-    from importlib.util import find_spec
+    """Whether voices can be embedded here: resemblyzer's weights file is installed (the model
+    runs in numpy, so this imports nothing heavy)."""
+    from bitesearch.voicemodel import weights_path
 
-    return all(find_spec(name) is not None for name in ("resemblyzer", "torch", "librosa"))
+    return weights_path() is not None
 
 
 def speech_mask(words: list[Word], n_frames: int) -> np.ndarray:
@@ -62,18 +64,9 @@ def speech_mask(words: list[Word], n_frames: int) -> np.ndarray:
 
 def embed_windows(audio: np.ndarray, words: list[Word]) -> VoiceWindows:
     """Embed every window of speech in audio (16 kHz mono float32)."""
-    try:
-        import torch
-        from resemblyzer import VoiceEncoder
-        from resemblyzer.audio import normalize_volume, wav_to_mel_spectrogram
-    except ImportError as exc:
-        raise BitesearchError(
-            f"voice-aware splitting needs resemblyzer and torch ({exc.name} is missing): "
-            "run `make setup`, or `pip install torch==2.13.0 webrtcvad-wheels librosa` "
-            "and `pip install --no-deps resemblyzer`"
-        ) from None
-    torch.set_num_threads(os.cpu_count() or 1)
-    mel = wav_to_mel_spectrogram(normalize_volume(audio, -30, increase_only=True))
+    from bitesearch.voicemodel import mel_spectrogram, normalize_volume
+
+    mel = mel_spectrogram(normalize_volume(audio))
     mask = speech_mask(words, len(mel))
     starts = [
         s
@@ -82,27 +75,38 @@ def embed_windows(audio: np.ndarray, words: list[Word]) -> VoiceWindows:
     ]
     if not starts:
         return VoiceWindows(np.zeros(0), np.zeros((0, 256), dtype=np.float32))
-    encoder = _encoder(VoiceEncoder)
+    times = (np.array(starts) + WINDOW_FRAMES / 2) * FRAME_SECONDS
+    return VoiceWindows(times, _embed(mel, starts))
+
+
+def _embed(mel: np.ndarray, starts: list[int]) -> np.ndarray:
+    """The windows' vectors, batch by batch, with numpy's BLAS held to one thread: BLAS threads
+    wait for each other at every step of the LSTM, which on a busy machine costs several times
+    the arithmetic. (A thread per core, each with its own batches, was slower too on the busy
+    2-core machine this was measured on: 1.8 s against 1.6 s for the sample edition.)"""
+    from threadpoolctl import threadpool_limits
+
+    encoder = _encoder()
     vectors = []
-    with torch.no_grad():
+    with threadpool_limits(limits=1, user_api="blas"):
         for b in range(0, len(starts), BATCH):
             batch = np.stack([mel[s : s + WINDOW_FRAMES] for s in starts[b : b + BATCH]])
-            vectors.append(encoder(torch.from_numpy(batch)).numpy())
-    times = (np.array(starts) + WINDOW_FRAMES / 2) * FRAME_SECONDS
-    return VoiceWindows(times, np.concatenate(vectors))
+            vectors.append(encoder.embed(batch))
+    return np.concatenate(vectors)
 
 
-_ENCODER: Any = None
+_ENCODER: VoiceEncoder | None = None
 _LOADING = threading.Lock()
 
 
-def _encoder(cls: type) -> Any:
-    """The encoder, loaded once per process (loading costs about a second), whichever
-    transcription worker asks first."""
+def _encoder() -> VoiceEncoder:
+    """The encoder, loaded once per process, whichever transcription worker asks first."""
     global _ENCODER
     with _LOADING:
         if _ENCODER is None:
-            _ENCODER = cls("cpu", verbose=False)
+            from bitesearch.voicemodel import VoiceEncoder
+
+            _ENCODER = VoiceEncoder()
     return _ENCODER
 
 
