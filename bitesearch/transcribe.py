@@ -125,14 +125,44 @@ def _num(value: float, digits: int = 3) -> float:
     return round(float(value), digits)
 
 
+def _openai_whisper(options: TranscribeOptions) -> Engine:
+    from bitesearch.engine_openai import OpenAIWhisperEngine
+
+    return OpenAIWhisperEngine(options.model, options.compute_type)
+
+
+def _check_openai_model(model: str) -> None:
+    from bitesearch.engine_openai import check_model
+
+    check_model(model)
+
+
 ENGINES: dict[str, Callable[[TranscribeOptions], Engine]] = {
     "faster-whisper": lambda o: FasterWhisperEngine(o.model, o.compute_type),
+    "openai-whisper": _openai_whisper,
 }
+# Each engine knows its own models: an unknown one is an error that lists that engine's choices.
+MODEL_CHECKS: dict[str, Callable[[str], object]] = {
+    "faster-whisper": resolve_model,
+    "openai-whisper": _check_openai_model,
+}
+# The number format each engine computes in on the CPU (openai-whisper has no int8 path).
+COMPUTE_TYPES = {"faster-whisper": "int8", "openai-whisper": "float32"}
+
+
+def check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
+
+
+def check_model(options: TranscribeOptions) -> None:
+    """Fail before any work starts on an engine or a model the engine does not know."""
+    check_engine(options.engine)
+    MODEL_CHECKS[options.engine](options.model)
 
 
 def load_engine(options: TranscribeOptions) -> Engine:
-    if options.engine not in ENGINES:
-        raise UsageError(f"unknown engine {options.engine!r}: choose from {', '.join(ENGINES)}")
+    check_engine(options.engine)
     return ENGINES[options.engine](options)
 
 
