@@ -53,7 +53,7 @@ def read_model(path: Path) -> CT2Model:
     try:
         with path.open("rb") as f:
             return _read(f)
-    except (struct.error, UnicodeDecodeError, ValueError) as exc:
+    except (struct.error, UnicodeDecodeError, ValueError, KeyError) as exc:
         raise BitesearchError(f"{path} is not a CTranslate2 model file ({exc})") from None
 
 
@@ -124,9 +124,11 @@ def load_whisper(folder: Path) -> Whisper:
     try:
         model = Whisper(whisper_dims(ct2.variables))
         state = whisper_state_dict(ct2.variables)
+        model.load_state_dict({k: torch.from_numpy(v.astype(np.float32)) for k, v in state.items()})
     except KeyError as exc:
         raise BitesearchError(f"{folder} is not a complete Whisper model (no {exc})") from None
-    model.load_state_dict({k: torch.from_numpy(v.astype(np.float32)) for k, v in state.items()})
+    except RuntimeError as exc:  # load_state_dict: a tensor of the wrong shape
+        raise BitesearchError(f"{folder} is not a consistent Whisper model: {exc}") from None
     heads = _config(folder).get("alignment_heads")
     if heads:
         model.register_buffer("alignment_heads", alignment_mask(model, heads), persistent=False)

@@ -114,9 +114,26 @@ def test_pt_file_that_is_not_a_checkpoint(tmp_path: Path) -> None:
         load_checkpoint(path)
 
 
+def _ct2_string(text: str) -> bytes:
+    raw = text.encode() + b"\0"
+    return struct.pack("<H", len(raw)) + raw
+
+
 def _ct2_header(version: int, spec: str) -> bytes:
-    name = spec.encode() + b"\0"
-    return struct.pack("<I", version) + struct.pack("<H", len(name)) + name + struct.pack("<I", 1)
+    return struct.pack("<I", version) + _ct2_string(spec) + struct.pack("<I", 1)
+
+
+def _ct2_int8_matrix() -> bytes:
+    """One variable, a 1x1 int8 matrix (dtype id 1), and no aliases: a quantized model."""
+    shape = struct.pack("<B2I", 2, 1, 1)
+    return (
+        struct.pack("<I", 1)
+        + _ct2_string("w")
+        + shape
+        + struct.pack("<BI", 1, 1)
+        + b"\x07"
+        + bytes(4)
+    )
 
 
 @pytest.mark.parametrize(
@@ -127,6 +144,14 @@ def _ct2_header(version: int, spec: str) -> bytes:
         pytest.param(_ct2_header(6, "WhisperSpec") + b"\x05\0", "ends early", id="truncated"),
         pytest.param(
             _ct2_header(6, "TransformerSpec") + bytes(8), "not a Whisper model", id="other-spec"
+        ),
+        pytest.param(
+            _ct2_header(6, "WhisperSpec") + bytes(8),
+            "not a complete Whisper model",
+            id="empty-spec",
+        ),
+        pytest.param(
+            _ct2_header(6, "WhisperSpec") + _ct2_int8_matrix(), "int8 .quantized", id="int8"
         ),
     ],
 )
