@@ -46,8 +46,9 @@ SETTINGS: list[tuple[str, str, dict[str, object], int]] = [
     ("faster-whisper sequential, beam 5 (old default)", "faster-whisper",
      {"batch_size": 0, "beam_size": 5}, 1),
     ("openai-whisper, beam 5 (its CLI default)", "openai-whisper",
-     {"batch_size": 0, "beam_size": 5}, 1),
-    ("openai-whisper, greedy", "openai-whisper", {"batch_size": 0, "beam_size": 1}, 1),
+     {"batch_size": 0, "beam_size": 5, "compute_type": "float32"}, 1),
+    ("openai-whisper, greedy", "openai-whisper",
+     {"batch_size": 0, "beam_size": 1, "compute_type": "float32"}, 1),
 ]  # fmt: skip
 
 

@@ -150,8 +150,19 @@ def ingest(
     max_size: Annotated[
         str, typer.Option(help="The largest download accepted (e.g. 500MB, 2GB).")
     ] = "2GB",
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Speech-to-text engine: faster-whisper (fast, int8) or openai-whisper (the "
+            "reference implementation, float32, several times slower)."
+        ),
+    ] = "faster-whisper",
     model: Annotated[
-        str, typer.Option(help="Whisper model: tiny.en (bundled), a model folder, or a model name.")
+        str,
+        typer.Option(
+            help="Whisper model: tiny.en (bundled), a model folder, a model name, or (with "
+            "openai-whisper) a .pt checkpoint."
+        ),
     ] = "tiny.en",
     beam_size: Annotated[
         int, typer.Option(help="Beam size for decoding (1 is greedy, fastest).")
@@ -191,7 +202,7 @@ def ingest(
     from bitesearch.ingest import IngestOptions
     from bitesearch.render import ingest_all, ingest_table
     from bitesearch.sources import SourceOptions
-    from bitesearch.transcribe import TranscribeOptions, resolve_model
+    from bitesearch.transcribe import COMPUTE_TYPES, TranscribeOptions, check_engine, check_model
 
     sources = list(sources or [])
     if (programme is not None or transcript is not None) and len(sources) > 1:
@@ -204,10 +215,17 @@ def ingest(
         raise UsageError("--jobs must be 1 or more")
     if limit is not None and limit < 1:
         raise UsageError("--limit must be 1 or more")
-    resolve_model(model)  # an unknown model is an error before any work starts
+    check_engine(engine)
+    transcribe = TranscribeOptions(
+        model=model,
+        engine=engine,
+        beam_size=beam_size,
+        batch_size=batch_size,
+        compute_type=COMPUTE_TYPES[engine],
+    )
+    check_model(transcribe)  # an unknown engine or model is an error before any work starts
     fetch = FetchOptions(max_bytes=parse_size(max_size))
     page_programme = _page(page, sources, fetch)
-    transcribe = TranscribeOptions(model=model, beam_size=beam_size, batch_size=batch_size)
     options = IngestOptions(
         transcribe, programme, voices, vocabulary=vocabulary, jobs=jobs, replace=replace
     )

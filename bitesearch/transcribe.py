@@ -246,16 +246,46 @@ def _num(value: float, digits: int = 3) -> float:
     return round(float(value), digits)
 
 
+def _openai_whisper(options: TranscribeOptions, workers: int = 1) -> Engine:
+    from bitesearch.engine_openai import OpenAIWhisperEngine
+
+    return OpenAIWhisperEngine(options.model, options.compute_type)
+
+
+def _check_openai_model(model: str) -> None:
+    from bitesearch.engine_openai import check_model
+
+    check_model(model)
+
+
 ENGINES: dict[str, Callable[[TranscribeOptions, int], Engine]] = {
     "faster-whisper": lambda o, workers: FasterWhisperEngine(o.model, o.compute_type, workers),
+    "openai-whisper": _openai_whisper,
 }
+# Each engine knows its own models: an unknown one is an error that lists that engine's choices.
+MODEL_CHECKS: dict[str, Callable[[str], object]] = {
+    "faster-whisper": resolve_model,
+    "openai-whisper": _check_openai_model,
+}
+# The number format each engine computes in on the CPU (openai-whisper has no int8 path).
+COMPUTE_TYPES = {"faster-whisper": "int8", "openai-whisper": "float32"}
+
+
+def check_engine(engine: str) -> None:
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
+
+
+def check_model(options: TranscribeOptions) -> None:
+    """Fail before any work starts on an engine or a model the engine does not know."""
+    check_engine(options.engine)
+    MODEL_CHECKS[options.engine](options.model)
 
 
 def load_engine(options: TranscribeOptions, workers: int = 0) -> Engine:
     """The engine options ask for, with `workers` blocks at once (0: as many as helps);
     loaded once per process, so a feed's hundred items load the model once."""
-    if options.engine not in ENGINES:
-        raise UsageError(f"unknown engine {options.engine!r}: choose from {', '.join(ENGINES)}")
+    check_engine(options.engine)
     key = (options.engine, options.model, options.compute_type, workers)
     with _LOADING:
         if key not in _LOADED:
