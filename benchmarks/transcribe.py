@@ -188,7 +188,7 @@ def long_ingest(hours: float) -> None:
         listing.write_text(f"file '{SAMPLE / 'edition.mp3'}'\n" * repeats)
         long = Path(folder) / "long.mp3"
         subprocess.run(
-            [ffmpeg_exe(), "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
+            [ffmpeg_exe(), "-v", "fatal", "-f", "concat", "-safe", "0", "-i", str(listing),
              "-c", "copy", str(long)], check=True,
         )  # fmt: skip
         began = time.perf_counter()

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 WHISPER_RATE = 16_000  # Whisper models take 16 kHz mono
 CLIP_RATE = 22_050  # per-talk clips: podcast-quality speech (half the encoding of 44.1 kHz)
 CLIP_BITRATE = "64k"
+CLIP_IN_MEMORY = 20 * 60.0  # seconds: longer clips stream through ffmpeg instead of pydub
 CLIP_FADE_MS = 250  # a short fade so a clip does not start or stop with a click
 BLOCK_SECONDS = 120.0  # long recordings are decoded and transcribed this much at a time
 CUT_SEARCH = 15.0  # a block ends at the quietest moment of its last 15 s
@@ -196,7 +197,11 @@ def ffmpeg_exe() -> str:
 
 
 def cut_clip(source: Path, start: float, end: float, target: Path) -> None:
-    """Cut [start, end) of source into an MP3 clip at target (atomically), with pydub."""
+    """Cut [start, end) of source into an MP3 clip at target (atomically), faded in and out:
+    with pydub for a talk, streamed through ffmpeg for a span too long to hold in memory."""
+    if end - start > CLIP_IN_MEMORY:
+        _stream_clip(source, start, end, target)
+        return
     with warnings.catch_warnings():  # pydub warns when ffmpeg is not on PATH; we give it one
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -208,6 +213,24 @@ def cut_clip(source: Path, start: float, end: float, target: Path) -> None:
     clip = clip.fade_in(CLIP_FADE_MS).fade_out(CLIP_FADE_MS)
     with atomic_write(target, "wb") as out:
         clip.export(out, format="mp3", bitrate=CLIP_BITRATE)
+
+
+def _stream_clip(source: Path, start: float, end: float, target: Path) -> None:
+    """What cut_clip does, in one ffmpeg process that never holds the span (an hour of
+    22 kHz audio is 160 MB in pydub, and each fade copies it)."""
+    fade = CLIP_FADE_MS / 1000
+    length = end - start
+    command = [
+        ffmpeg_exe(), "-nostdin", "-v", "error", "-y",
+        "-ss", f"{start:.3f}", "-t", f"{length:.3f}", "-i", str(source), "-vn", "-ac", "1",
+        "-ar", str(CLIP_RATE), "-b:a", CLIP_BITRATE, "-f", "mp3",
+        "-af", f"afade=t=in:d={fade},afade=t=out:st={length - fade:.3f}:d={fade}",
+    ]  # fmt: skip
+    with atomic_write(target, "wb") as out:  # a failed cut leaves no clip behind
+        result = subprocess.run([*command, "-"], stdout=out, stderr=subprocess.PIPE, check=False)
+        if result.returncode != 0:
+            message = result.stderr.decode(errors="replace").strip().splitlines()
+            raise BitesearchError(f"could not cut a clip from {source}: {message[-1:]}")
 
 
 def _decode_span(source: Path, start: float, end: float) -> bytes:

@@ -116,3 +116,24 @@ def test_bad_jobs_and_batch_size_are_refused() -> None:
         result = run("ingest", SAMPLE_AUDIO, option, value)
         assert result.exit_code != 0
         assert option in result.stderr  # type: ignore[attr-defined]
+
+
+def test_a_long_span_streams_through_ffmpeg(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clip too long for pydub's memory (here: anything over 5 s) is cut, faded and encoded
+    by one ffmpeg process; it is the span asked for, and a failed cut leaves no file."""
+    from bitesearch import audio
+    from bitesearch.errors import BitesearchError
+
+    monkeypatch.setattr(audio, "CLIP_IN_MEMORY", 5.0)
+    target = tmp_path / "long.mp3"
+    audio.cut_clip(SAMPLE_AUDIO, 20.0, 50.0, target)
+    assert audio.probe(target) == pytest.approx(30.0, abs=0.1)
+    clip = decode_for_whisper(target)
+    assert np.abs(clip[:160]).max() < np.abs(clip).max() / 20  # faded in
+    broken = tmp_path / "broken.mp3"
+    broken.write_bytes(b"not audio at all" * 100)
+    with pytest.raises(BitesearchError, match="could not cut"):
+        audio.cut_clip(broken, 0.0, 30.0, tmp_path / "none.mp3")
+    assert not list(tmp_path.glob("none.mp3*")) and not list(tmp_path.glob(".none*"))
