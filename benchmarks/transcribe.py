@@ -36,12 +36,12 @@ PYTHON = sys.executable
 
 # (label, engine, TranscribeOptions fields, CTranslate2 workers); the first is the default
 SETTINGS: list[tuple[str, str, dict[str, object], int]] = [
-    ("faster-whisper default: batched 8, greedy, int8, 2 workers", "faster-whisper", {}, 0),
+    ("faster-whisper default: batched 4, greedy, int8, 2 workers", "faster-whisper", {}, 0),
     ("faster-whisper batched, 1 worker x 2 threads", "faster-whisper", {}, 1),
     ("faster-whisper batched, beam 5", "faster-whisper", {"beam_size": 5}, 0),
     ("faster-whisper batched, int8_float32", "faster-whisper", {"compute_type": "int8_float32"}, 0),
     ("faster-whisper batched, float32", "faster-whisper", {"compute_type": "float32"}, 0),
-    ("faster-whisper batched 16", "faster-whisper", {"batch_size": 16}, 0),
+    ("faster-whisper batched 8", "faster-whisper", {"batch_size": 8}, 0),
     ("faster-whisper sequential, greedy", "faster-whisper", {"batch_size": 0}, 1),
     ("faster-whisper sequential, beam 5 (old default)", "faster-whisper",
      {"batch_size": 0, "beam_size": 5}, 1),

@@ -170,7 +170,7 @@ def ingest(
     batch_size: Annotated[
         int,
         typer.Option(help="Speech chunks decoded together (0: the sequential decoder)."),
-    ] = 8,
+    ] = 4,
     vocabulary: Annotated[
         bool,
         typer.Option(help="Give the programme's names to Whisper, so it spells them right."),

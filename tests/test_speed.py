@@ -73,7 +73,7 @@ def test_batched_and_sequential_decoding_agree_on_real_speech() -> None:
     other = [re.sub(r"\W", "", w.text).lower() for w in sequential.words()]
     common = len(set(plain) & set(other))
     assert common >= 0.85 * len(set(other))
-    assert batched.settings["batch_size"] == 8 and sequential.settings["batch_size"] == 0
+    assert batched.settings["batch_size"] == 4 and sequential.settings["batch_size"] == 0
 
 
 def test_the_programme_names_become_hotwords() -> None:
