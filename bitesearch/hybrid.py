@@ -1,21 +1,27 @@
 """The meaning half of hybrid search: passages ranked by the cosine of their vector with the
 query's, fused with the keyword (BM25) ranking by reciprocal rank fusion.
 
-The query is embedded in process with numpy (embed.py): no torch on the query path.
+The query is embedded in process with numpy (embed.py), on a second thread while the keyword
+half runs: no torch on the query path.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bitesearch.embed import embed_query
 from bitesearch.vectors import Vectors, load_index
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from bitesearch.tables import Tables
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion (Cormack et al. 2009)
 VECTOR_CANDIDATES = 100  # passages taken from the vector ranking
@@ -51,60 +57,93 @@ def index_vectors(folder: Path) -> tuple[Vectors, dict[str, int], Any] | None:
     return _load(folder, stamp)
 
 
-def similarities(folder: Path, text: str) -> tuple[np.ndarray, dict[str, int]] | None:
-    """Every indexed passage's cosine with text (host passages lowered), and the row of each
-    passage id; None when the index has no vectors."""
-    from bitesearch.embed import embed_query
+@dataclass
+class Meaning:
+    """The meaning half of one query: its vector, embedded on another thread while the keyword
+    half runs (the model's matrix products release the GIL, so the second core does them),
+    and the index's tables (document <-> vector row) when they are current."""
 
-    loaded = index_vectors(folder)
-    if loaded is None or not text:
-        return None
-    vectors, rows, penalty = loaded
-    return vectors.matrix @ embed_query(text) - penalty, rows
+    searcher: Any
+    folder: Path
+    pending: Future[np.ndarray] | None
+    tables: Tables | None = None
+
+    @classmethod
+    def start(cls, searcher: Any, folder: Path, query: str, tables: Tables | None) -> Meaning:
+        text = meaning_text(query)
+        if not text or index_vectors(folder) is None:
+            return cls(searcher, folder, None, tables)
+        return cls(searcher, folder, _pool().submit(embed_query, text, folder), tables)
+
+    def similarities(self) -> np.ndarray | None:
+        """Every indexed passage's cosine with the query (host passages lowered); None when
+        the index has no vectors."""
+        loaded = index_vectors(self.folder)
+        if loaded is None or self.pending is None:
+            return None
+        vectors, _, penalty = loaded
+        result: np.ndarray = vectors.matrix @ self.pending.result() - penalty
+        return result
+
+    def row(self, docnum: int) -> int | None:
+        if self.tables is not None:
+            row = int(self.tables.rows[docnum])
+            return row if row >= 0 else None
+        rows = index_vectors(self.folder)[1]  # type: ignore[index]
+        return rows.get(self.searcher.stored_fields(docnum)["passage_id"])
+
+    def docnum(self, row: int) -> int | None:
+        if self.tables is not None:
+            docnums = self.tables.docnums
+            return int(docnums[row]) if row < len(docnums) and docnums[row] >= 0 else None
+        ids = index_vectors(self.folder)[0].ids  # type: ignore[index]
+        found = self.searcher.document_number(passage_id=ids[row])
+        return None if found is None else int(found)
+
+    def nearest(self, allowed: set[int] | None) -> list[tuple[int, float]]:
+        """(docnum, cosine) of the passages nearest in meaning to the query, best first."""
+        import numpy as np
+
+        if allowed is not None and len(allowed) <= SCAN_ALLOWED:
+            return self.rerank(sorted(allowed), MIN_COSINE)[:VECTOR_CANDIDATES]
+        scores = self.similarities()
+        if scores is None:
+            return []
+        take = min(VECTOR_CANDIDATES * (4 if allowed is not None else 1), len(scores))
+        top = np.argpartition(-scores, take - 1)[:take]
+        ranked = sorted(top.tolist(), key=lambda r: (-float(scores[r]), r))
+        out: list[tuple[int, float]] = []
+        for row in ranked:
+            if scores[row] < MIN_COSINE or len(out) >= VECTOR_CANDIDATES:
+                break
+            docnum = self.docnum(row)
+            if docnum is not None and (allowed is None or docnum in allowed):
+                out.append((docnum, float(scores[row])))
+        return out
+
+    def rerank(self, docnums: list[int], floor: float = -1.0) -> list[tuple[int, float]]:
+        """docnums ranked by meaning (those scoring at least floor). For queries whose
+        operators decide what matches, fusion then reorders the keyword matches but never adds
+        a passage the operators exclude; for a narrow filter, it scores every passage the
+        filter allows."""
+        scores = self.similarities()
+        if scores is None:
+            return []
+        scored = []
+        for docnum in docnums:
+            row = self.row(docnum)
+            if row is not None and scores[row] >= floor:
+                scored.append((docnum, float(scores[row])))
+        return sorted(scored, key=lambda d: (-d[1], d[0]))
 
 
-def nearest(
-    searcher: Any, folder: Path, text: str, allowed: set[int] | None
-) -> list[tuple[int, float]]:
-    """(docnum, cosine) of the passages nearest in meaning to text, best first."""
-    import numpy as np
-
-    if allowed is not None and len(allowed) <= SCAN_ALLOWED:
-        return rerank(searcher, folder, text, sorted(allowed), MIN_COSINE)[:VECTOR_CANDIDATES]
-    found = similarities(folder, text)
-    if found is None:
-        return []
-    scores, _ = found
-    ids = index_vectors(folder)[0].ids  # type: ignore[index]
-    take = min(VECTOR_CANDIDATES * (4 if allowed is not None else 1), len(scores))
-    top = np.argpartition(-scores, take - 1)[:take]
-    ranked = sorted(top.tolist(), key=lambda r: (-float(scores[r]), r))
-    out: list[tuple[int, float]] = []
-    for row in ranked:
-        if scores[row] < MIN_COSINE or len(out) >= VECTOR_CANDIDATES:
-            break
-        docnum = searcher.document_number(passage_id=ids[row])
-        if docnum is not None and (allowed is None or docnum in allowed):
-            out.append((docnum, float(scores[row])))
-    return out
+_POOL: list[ThreadPoolExecutor] = []
 
 
-def rerank(
-    searcher: Any, folder: Path, text: str, docnums: list[int], floor: float = -1.0
-) -> list[tuple[int, float]]:
-    """docnums ranked by meaning (those scoring at least floor). For queries whose operators
-    decide what matches, fusion then reorders the keyword matches but never adds a passage the
-    operators exclude; for a narrow filter, it scores every passage the filter allows."""
-    found = similarities(folder, text)
-    if found is None:
-        return []
-    scores, rows = found
-    scored = []
-    for docnum in docnums:
-        row = rows.get(searcher.stored_fields(docnum)["passage_id"])
-        if row is not None and scores[row] >= floor:
-            scored.append((docnum, float(scores[row])))
-    return sorted(scored, key=lambda d: (-d[1], d[0]))
+def _pool() -> ThreadPoolExecutor:
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="bitesearch-embed"))
+    return _POOL[0]
 
 
 def fuse(*rankings: Iterable[int]) -> list[tuple[int, float]]:

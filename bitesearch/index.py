@@ -187,6 +187,7 @@ def index_edition(archive: Archive, edition: Edition, split: Split) -> int:
         raise
     writer.commit()
     _update_vectors(archive, edition.id, vectors)
+    write_tables(archive.index_dir)
     return len(docs)
 
 
@@ -195,6 +196,19 @@ def remove_edition(archive: Archive, edition_id: str) -> None:
     writer.delete_by_term("edition_id", edition_id)
     writer.commit()
     _update_vectors(archive, edition_id, None)
+    write_tables(archive.index_dir)
+
+
+def write_tables(folder: Path) -> None:
+    """The query path's numpy tables for the index in folder, as it now is (tables.py)."""
+    from whoosh import index
+
+    from bitesearch.embed import export_query_model
+    from bitesearch.tables import build
+
+    with index.open_dir(str(folder), indexname=INDEX_NAME).searcher() as searcher:
+        build(searcher, folder)
+    export_query_model(folder)
 
 
 def reindex(archive: Archive, on_edition: Callable[[Edition], None] | None = None) -> int:
@@ -222,6 +236,7 @@ def reindex(archive: Archive, on_edition: Callable[[Edition], None] | None = Non
             on_edition(edition)
     writer.commit()
     save_index(building, concat(parts))
+    write_tables(building)
     _swap_in(building, archive.index_dir)
     return count
 

@@ -22,9 +22,11 @@ from bitesearch.archive import Archive
 from bitesearch.cite import citation
 from bitesearch.errors import UsageError
 from bitesearch.filters import Filters
+from bitesearch.hybrid import Meaning
 from bitesearch.index import searcher_for
 from bitesearch.models import Hit, Moment
 from bitesearch.snippets import MARK_CLOSE, MARK_OPEN, matched_spans, snippet
+from bitesearch.tables import Tables, tables_for
 from bitesearch.timecode import hms
 from bitesearch.topics import Expansion, expand
 
@@ -84,14 +86,16 @@ def search(archive: Archive, text: str, options: QueryOptions | None = None) -> 
     if options.limit < 1:
         raise UsageError("--limit must be 1 or more")
     searcher = searcher_for(archive)
+    tables = tables_for(searcher, archive.index_dir)
+    meaning = None if options.exact else Meaning.start(searcher, archive.index_dir, text, tables)
     notes: list[str] = []
     expansion = Expansion(text, ()) if options.exact else expand(text)
     query = _parse(searcher.schema, expansion.text, text, notes)
     filters = options.filters().query(archive, searcher)
     highlight = _terms(searcher, query)
     query = without_common_words(searcher, query)
-    ranked, total = _rank(archive, searcher, query, filters, text, options)
-    context = _Context(archive, searcher, highlight, expansion.added)
+    ranked, total = _rank(searcher, query, filters, text, options, tables, meaning)
+    context = _Context(archive, searcher, highlight, expansion.added, tables)
     hits = context.group(ranked, options.limit)
     result = SearchResult(text, hits, total, notes, mode="keyword" if options.exact else "hybrid")
     result.also_matched = [a for a in expansion.added if any(a in h.also_matched for h in hits)]
@@ -104,21 +108,29 @@ def search(archive: Archive, text: str, options: QueryOptions | None = None) -> 
 
 
 def _rank(
-    archive: Archive, searcher: Any, query: Any, filters: Any, text: str, options: QueryOptions
+    searcher: Any,
+    query: Any,
+    filters: Any,
+    text: str,
+    options: QueryOptions,
+    tables: Tables | None,
+    meaning: Meaning | None,
 ) -> tuple[list[tuple[int, float]], int]:
     """(docnum, score) of the candidate passages, best first, and how many passages match."""
-    results = searcher.search(query, filter=filters, limit=options.limit * PASSAGES_PER_TALK)
-    keyword = [(docnum, float(score)) for score, docnum in results.top_n]
-    total = len(keyword)  # counting every match costs more than the search: --facets does
-    if options.exact:
-        return keyword, total
-    folder, meaning = archive.index_dir, hybrid.meaning_text(text)
-    docnums = [d for d, _ in keyword]
-    if _STRUCTURED.search(text):
-        by_meaning = hybrid.rerank(searcher, folder, meaning, docnums)
+    limit = options.limit * PASSAGES_PER_TALK
+    allowed = set(searcher.docs_for_query(filters)) if filters is not None else None
+    scores = tables.score(query) if tables is not None else None
+    if scores is not None and tables is not None:  # words, OR and AND: scored in numpy
+        keyword = tables.top(scores, allowed, limit)
     else:
-        allowed = set(searcher.docs_for_query(filters)) if filters is not None else None
-        by_meaning = hybrid.nearest(searcher, folder, meaning, allowed)
+        results = searcher.search(query, filter=filters, limit=limit)
+        keyword = [(docnum, float(score)) for score, docnum in results.top_n]
+    total = len(keyword)  # counting every match costs more than the search: --facets does
+    if meaning is None:
+        return keyword, total
+    docnums = [d for d, _ in keyword]
+    structured = _STRUCTURED.search(text)
+    by_meaning = meaning.rerank(docnums) if structured else meaning.nearest(allowed)
     fused = hybrid.fuse(docnums, [d for d, _ in by_meaning])
     extra = len({d for d, _ in by_meaning} - set(docnums))
     return [(d, round(s, 5)) for d, s in fused], total + extra
@@ -219,18 +231,26 @@ class _Context:
     searcher: Any
     terms: set[str]
     synonyms: tuple[str, ...]
+    tables: Tables | None = None
+
+    def talk_of(self, docnum: int) -> object:
+        if self.tables is not None:
+            return int(self.tables.talks[docnum])
+        return self.searcher.stored_fields(docnum)["talk_id"]
 
     def group(self, ranked: list[tuple[int, float]], limit: int) -> list[Hit]:
-        hits: dict[str, Hit] = {}
+        """Passages grouped by talk; stored fields are read only for the passages shown."""
+        hits: dict[object, Hit] = {}
+        fields = self.searcher.stored_fields
         for docnum, score in ranked:
-            fields = self.searcher.stored_fields(docnum)
-            hit = hits.get(fields["talk_id"])
+            talk = self.talk_of(docnum)
+            hit = hits.get(talk)
             if hit is not None:
                 hit.matches += 1
                 if len(hit.passages) < SHOWN_PER_TALK:
-                    hit.passages.append(self.moment(fields, score))
+                    hit.passages.append(self.moment(fields(docnum), score))
             elif len(hits) < limit:
-                hits[fields["talk_id"]] = self.hit(fields, score)
+                hits[talk] = self.hit(fields(docnum), score)
         for hit in hits.values():
             hit.also_matched = self.found_synonyms(hit)
             hit.citation = citation(hit)

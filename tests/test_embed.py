@@ -40,3 +40,19 @@ def test_erf_is_exact_to_float32() -> None:
 def test_meaning_is_captured() -> None:
     a, b, c = model().embed(["machine learning", "artificial intelligence", "bin collections"])
     assert float(a @ b) > float(a @ c) + 0.2
+
+
+def test_query_model_export_gives_the_same_vectors(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The transposed weights an index keeps for queries change the speed, not the vectors."""
+    from bitesearch.embed import QUERY_META, QUERY_WEIGHTS, MiniLM, export_query_model
+
+    export_query_model(tmp_path)
+    written = (tmp_path / QUERY_WEIGHTS).stat().st_mtime_ns
+    export_query_model(tmp_path)  # once per model: the second call writes nothing
+    assert (tmp_path / QUERY_WEIGHTS).stat().st_mtime_ns == written
+    fast = MiniLM(transposed=tmp_path)
+    assert len(fast.transposed) == 36  # 6 layers x (query, key, value, output, in, out)
+    plain = model().embed(TEXTS)
+    assert np.abs(fast.embed(TEXTS) - plain).max() < 1e-6
+    (tmp_path / QUERY_META).write_text('{"schema": 1, "source": "other weights"}')
+    assert MiniLM(transposed=tmp_path).transposed == {}  # made from other weights: not used
