@@ -16,7 +16,7 @@ from bitesearch.audio import WHISPER_RATE, decode_for_whisper, stream_blocks
 from bitesearch.models import Programme, ProgrammeTalk, Segment, Word
 from bitesearch.programme import load_programme
 from bitesearch.transcribe import TranscribeOptions, _missed, _pack, _sentences, transcribe
-from tests.conftest import SAMPLE_AUDIO, SAMPLE_PROGRAMME, run
+from tests.conftest import SAMPLE_AUDIO, SAMPLE_PROGRAMME, cut, run
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -121,19 +121,47 @@ def test_bad_jobs_and_batch_size_are_refused() -> None:
 def test_a_long_span_streams_through_ffmpeg(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A clip too long for pydub's memory (here: anything over 5 s) is cut, faded and encoded
-    by one ffmpeg process; it is the span asked for, and a failed cut leaves no file."""
+    """A clip too long for pydub's memory (here: anything over 5 s) of a recording that is not
+    MP3 is cut, faded and encoded by one ffmpeg process; it is the span asked for, and a failed
+    cut leaves no file."""
     from bitesearch import audio
     from bitesearch.errors import BitesearchError
 
     monkeypatch.setattr(audio, "CLIP_IN_MEMORY", 5.0)
+    wav = tmp_path / "edition.wav"
+    cut(SAMPLE_AUDIO, 0.0, 60.0, wav)
     target = tmp_path / "long.mp3"
-    audio.cut_clip(SAMPLE_AUDIO, 20.0, 50.0, target)
+    audio.cut_clip(wav, 20.0, 50.0, target)
     assert audio.probe(target) == pytest.approx(30.0, abs=0.1)
     clip = decode_for_whisper(target)
     assert np.abs(clip[:160]).max() < np.abs(clip).max() / 20  # faded in
+    assert audio.codec(target) == "mp3"
     broken = tmp_path / "broken.mp3"
     broken.write_bytes(b"not audio at all" * 100)
     with pytest.raises(BitesearchError, match="could not cut"):
         audio.cut_clip(broken, 0.0, 30.0, tmp_path / "none.mp3")
     assert not list(tmp_path.glob("none.mp3*")) and not list(tmp_path.glob(".none*"))
+
+
+@pytest.mark.parametrize(("start", "end"), [(20.0, 50.0), (0.0, 12.5), (200.0, 247.0)])
+def test_an_mp3_recordings_clip_is_its_own_frames(tmp_path: Path, start: float, end: float) -> None:
+    """An MP3 recording's clip is copied, not re-encoded: the source's sample rate and bit
+    rate, the span asked for to within a frame, and the same sound as the recording there."""
+    import av
+
+    from bitesearch import audio
+
+    target = tmp_path / "clip.mp3"
+    audio.cut_clip(SAMPLE_AUDIO, start, end, target)
+    with av.open(str(SAMPLE_AUDIO)) as src, av.open(str(target)) as out:
+        source_rate = src.streams.audio[0].codec_context.sample_rate
+        assert out.streams.audio[0].codec_context.sample_rate == source_rate
+    assert audio.codec(target) == "mp3"
+    assert audio.probe(target) == pytest.approx(end - start, abs=0.06)
+    whole = decode_for_whisper(SAMPLE_AUDIO)
+    clip = decode_for_whisper(target)
+    middle = int((end - start) / 2 * 16_000)
+    here = whole[int(start * 16_000) + middle - 8000 : int(start * 16_000) + middle + 8000]
+    shifted = [clip[middle - 8000 + k : middle + 8000 + k] for k in range(-800, 801)]
+    lags = [float(np.dot(here, piece)) for piece in shifted]
+    assert max(lags) > 0.9 * float(np.dot(here, here))  # the same sound, within 50 ms
