@@ -79,9 +79,12 @@ def speed(archive: Archive) -> None:
     print(f"reindex: {seconds:.1f} s for {count} passages (goal 60 s: {seconds / 60:.0%})")
     whoosh = folder_bytes(archive.index_dir, "*passages*")
     vectors = folder_bytes(archive.index_dir, "vectors.*")
+    tables = folder_bytes(archive.index_dir, "tables.*")
+    model = folder_bytes(archive.index_dir, "query-model.*")
     cached = folder_bytes(archive.recordings, "embeddings.*")
-    print(f"index on disk: {(whoosh + vectors) / 1e6:.1f} MB (Whoosh {whoosh / 1e6:.1f} MB, "
-          f"vectors {vectors / 1e6:.1f} MB); per-edition vector caches "
+    print(f"index on disk: {(whoosh + vectors + tables + model) / 1e6:.1f} MB (Whoosh "
+          f"{whoosh / 1e6:.1f} MB, vectors {vectors / 1e6:.1f} MB, tables {tables / 1e6:.1f} MB, "
+          f"query model {model / 1e6:.1f} MB); per-edition vector caches "
           f"{cached / 1e6:.1f} MB")  # fmt: skip
     for label, exact in (("hybrid", False), ("keyword only", True)):
         search(archive, "warm up", QueryOptions(exact=exact))

@@ -203,6 +203,10 @@ def long_ingest(hours: float) -> None:
               f"{report['talks']} talks, {report['passages']} passages")  # fmt: skip
         stages = report["stages"]
         print("stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items()))
+        outside = seconds - stages["transcribe"]
+        print(f"not transcription: {outside:.0f} s = {outside / seconds:.1%} of the wall time "
+              f"(goal 10 %); voice embedding inside the transcribe stage's workers: "
+              f"{stages.get('voices', 0):.0f} CPU s")  # fmt: skip
 
 
 def jobs() -> None:
