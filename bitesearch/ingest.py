@@ -404,6 +404,7 @@ def _clips(run: _Run, split: Split) -> bool:
 
 def _index(run: _Run, split: Split) -> bool:
     if index.indexed_key(run.archive, run.edition.id) == split.key:
+        index.complete_tables(run.archive)  # a run killed after the commit left them behind
         return False
     index.index_edition(run.archive, run.edition, split)
     return True

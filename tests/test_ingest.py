@@ -163,6 +163,28 @@ def test_killed_mid_ingest_the_next_run_completes(own_archive: Path) -> None:
     assert hits[0]["talk"] == 2
 
 
+@pytest.mark.parametrize("lost", ["tables.json", "query-model.json"], ids=["tables", "query-model"])
+def test_killed_after_the_index_commit_the_next_run_writes_the_tables(
+    sample_copy: Path, lost: str
+) -> None:
+    """A run killed between the Whoosh commit and the query path's tables leaves an index the
+    next run completes (queries answer from Whoosh alone meanwhile, with the same hits)."""
+    from whoosh import index as whoosh_index
+
+    from bitesearch.index import INDEX_NAME
+    from bitesearch.tables import tables_for
+
+    folder = sample_copy / "index"
+    before = json.loads(run("query", "dashboards", "--json").stdout)  # type: ignore[attr-defined]
+    (folder / lost).unlink()
+    assert json.loads(run("query", "dashboards", "--json").stdout) == before  # type: ignore[attr-defined]
+    (report,) = ingest_json(SAMPLE_AUDIO, "--programme", SAMPLE_PROGRAMME)
+    assert report["status"] == "up to date"
+    assert (folder / lost).is_file()
+    with whoosh_index.open_dir(str(folder), indexname=INDEX_NAME).searcher() as searcher:
+        assert tables_for(searcher, folder) is not None
+
+
 def test_reindex_rebuilds_the_same_index(sample_copy: Path) -> None:
     before = run("query", "data", "--json").stdout
     count = indexed_passages(sample_copy)
