@@ -7,7 +7,7 @@ import statistics
 import subprocess
 import time
 
-PROCESS_RUNS = 15
+PROCESS_RUNS = 10  # the measure: the median of 10 runs
 # Run commands as an installed bitesearch runs: with its bytecode cached. This sandbox sets
 # PYTHONDONTWRITEBYTECODE=1, so every process would compile bitesearch's modules again (about
 # 0.1 s), which no installed copy does (pip writes the .pyc files of what it installs).

@@ -37,24 +37,37 @@ def meaning_text(query: str) -> str:
 
 
 @lru_cache(maxsize=4)
-def _load(folder: Path, stamp: int) -> tuple[Vectors, dict[str, int], Any] | None:
+def _load(folder: Path, stamp: int) -> tuple[Vectors, Any] | None:
     import numpy as np
 
     vectors = load_index(folder)
     if vectors is None or not vectors.ids:
         return None
-    rows = {pid: n for n, pid in enumerate(vectors.ids)}
-    penalty = np.array([HOST_PENALTY if k == "h" else 0.0 for k in vectors.kinds], np.float32)
-    return vectors, rows, penalty
+    kinds = np.frombuffer(vectors.kinds.encode("ascii"), dtype=np.uint8)
+    penalty = np.where(kinds == ord("h"), HOST_PENALTY, 0.0).astype(np.float32)
+    return vectors, penalty
 
 
-def index_vectors(folder: Path) -> tuple[Vectors, dict[str, int], Any] | None:
-    """The index's vectors, loaded once per process (again when reindex rewrote them)."""
+def _stamp(folder: Path) -> int | None:
     try:
-        stamp = (folder / "vectors.json").stat().st_mtime_ns
+        return (folder / "vectors.json").stat().st_mtime_ns
     except OSError:
         return None
-    return _load(folder, stamp)
+
+
+def index_vectors(folder: Path) -> tuple[Vectors, Any] | None:
+    """The index's vectors and each row's host penalty, loaded once per process (again when
+    reindex rewrote them)."""
+    stamp = _stamp(folder)
+    return None if stamp is None else _load(folder, stamp)
+
+
+@lru_cache(maxsize=4)
+def _rows(folder: Path, stamp: int) -> dict[str, int]:
+    """Passage id -> vector row: only when the index's tables are missing or stale (they hold
+    each document's row)."""
+    loaded = _load(folder, stamp)
+    return {pid: n for n, pid in enumerate(loaded[0].ids)} if loaded else {}
 
 
 @dataclass
@@ -81,7 +94,7 @@ class Meaning:
         loaded = index_vectors(self.folder)
         if loaded is None or self.pending is None:
             return None
-        vectors, _, penalty = loaded
+        vectors, penalty = loaded
         result: np.ndarray = vectors.matrix @ self.pending.result() - penalty
         return result
 
@@ -89,7 +102,7 @@ class Meaning:
         if self.tables is not None:
             row = int(self.tables.rows[docnum])
             return row if row >= 0 else None
-        rows = index_vectors(self.folder)[1]  # type: ignore[index]
+        rows = _rows(self.folder, _stamp(self.folder) or 0)
         return rows.get(self.searcher.stored_fields(docnum)["passage_id"])
 
     def docnum(self, row: int) -> int | None:

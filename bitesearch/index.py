@@ -215,15 +215,21 @@ def complete_tables(archive: Archive) -> bool:
 
 
 def write_tables(folder: Path) -> None:
-    """The query path's numpy tables for the index in folder, as it now is (tables.py)."""
+    """The query path's files for the index in folder: its numpy tables, as the index now is
+    (tables.py), and the query weights, when the folder does not hold them yet (embed.py)."""
+    from bitesearch.embed import export_query_model
+
+    _build_tables(folder)
+    export_query_model(folder)
+
+
+def _build_tables(folder: Path) -> None:
     from whoosh import index
 
-    from bitesearch.embed import export_query_model
     from bitesearch.tables import build
 
     with index.open_dir(str(folder), indexname=INDEX_NAME).searcher() as searcher:
         build(searcher, folder)
-    export_query_model(folder)
 
 
 def reindex(archive: Archive, on_edition: Callable[[Edition], None] | None = None) -> int:
@@ -231,6 +237,7 @@ def reindex(archive: Archive, on_edition: Callable[[Edition], None] | None = Non
     it in. Vectors come from the editions' files; only new passage text is embedded."""
     from whoosh import index
 
+    from bitesearch.embed import export_query_model
     from bitesearch.vectors import concat, save_index
 
     editions = [(e, s) for e in archive.editions() if (s := archive.load_split(e.id))]
@@ -251,8 +258,9 @@ def reindex(archive: Archive, on_edition: Callable[[Edition], None] | None = Non
             on_edition(edition)
     writer.commit()
     save_index(building, concat(parts))
-    write_tables(building)
-    _swap_in(building, archive.index_dir)
+    _build_tables(building)
+    _swap_in(building, archive.index_dir)  # carries the query weights over
+    export_query_model(archive.index_dir)  # (written only if there were none)
     return count
 
 

@@ -123,7 +123,7 @@ def _rank(
     if scores is not None and tables is not None:  # words, OR and AND: scored in numpy
         keyword = tables.top(scores, allowed, limit)
     else:
-        results = searcher.search(query, filter=filters, limit=limit)
+        results = searcher.search(query, filter=allowed, limit=limit)  # docnums, found once
         keyword = [(docnum, float(score)) for score, docnum in results.top_n]
     total = len(keyword)  # counting every match costs more than the search: --facets does
     if meaning is None:
