@@ -65,30 +65,38 @@ class Tables:
         """Every document's score for a query of terms, OR and AND, as Whoosh's BM25F scores
         it (0: no match); None for anything else (phrases, NOT, prefixes, fuzzy terms, ...)."""
         import numpy as np
+
+        out = np.zeros(len(self.talks))
+        return out if self._add(query, out) else None
+
+    def _add(self, query: Any, out: np.ndarray) -> bool:
+        """Add the query's scores into out, in place (an OR of twenty terms allocates
+        nothing); False when the query is not one of terms, OR and AND."""
+        import numpy as np
         from whoosh.query import And, Or, Term
 
         kind = type(query)
         if kind is Term:
             if query.fieldname not in FIELDS:
-                return None
-            out = np.zeros(len(self.talks))
+                return False
             docs, scores = self.postings(query.fieldname, query.text)
-            out[docs] = scores * query.boost if query.boost != 1 else scores
-            return out
+            out[docs] += scores * query.boost if query.boost != 1 else scores  # docs unique
+            return True
         if kind not in (And, Or) or query.boost != 1 or getattr(query, "scale", None):
-            return None
-        parts: list[np.ndarray] = []
-        for sub in query.subqueries:
-            part = self.score(sub)
-            if part is None:
-                return None
-            parts.append(part)
-        if not parts:
-            return None
-        total: np.ndarray = np.sum(parts, axis=0)
-        if kind is And:
-            total[~np.logical_and.reduce([p > 0 for p in parts])] = 0.0
-        return total
+            return False
+        if not query.subqueries:
+            return False
+        if kind is Or:
+            return all(self._add(sub, out) for sub in query.subqueries)
+        total, every = np.zeros(len(out)), np.ones(len(out), dtype=bool)
+        for sub in query.subqueries:  # AND: the sum where every part matches
+            part = np.zeros(len(out))
+            if not self._add(sub, part):
+                return False
+            total += part
+            every &= part > 0
+        out[every] += total[every]
+        return True
 
     def top(
         self, scores: np.ndarray, allowed: set[int] | None, limit: int
