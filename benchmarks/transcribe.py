@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import resource
 import subprocess
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -123,7 +125,8 @@ def settings_table(chosen: list[int]) -> None:
 
 
 def parts() -> None:
-    """Where the default's time goes on the sample, stage by stage, on one core each."""
+    """Where the default's time goes on the sample, stage by stage, on one core each; then
+    what bounds the two big stages: the encoder by input length, the decoder per token."""
     import ctranslate2
     import numpy as np
     from faster_whisper import WhisperModel
@@ -132,7 +135,15 @@ def parts() -> None:
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     from bitesearch.audio import decode_for_whisper
-    from bitesearch.transcribe import CHUNK, RATE, _pack, resolve_model
+    from bitesearch.transcribe import (
+        CHUNK,
+        FIT_MARGIN,
+        FRAMES_PER_SECOND,
+        RATE,
+        _batches,
+        _pack,
+        resolve_model,
+    )
 
     began = time.perf_counter()
     audio = decode_for_whisper(SAMPLE / "edition.mp3")
@@ -140,42 +151,79 @@ def parts() -> None:
     duration = len(audio) / RATE
     model = WhisperModel(resolve_model("tiny.en"), device="cpu", compute_type="int8", cpu_threads=1)
     tokenizer = Tokenizer(model.hf_tokenizer, False, task="transcribe", language="en")
+    prompt = model.get_prompt(tokenizer, [], without_timestamps=True)
 
-    def clock(name: str, func: object, *args: object, **kwargs: object) -> object:
+    def clock(name: str, func: Any, *args: Any, **kwargs: Any) -> Any:
         began = time.perf_counter()
-        result = func(*args, **kwargs)  # type: ignore[operator]
+        result = func(*args, **kwargs)
         took[name] = took.get(name, 0.0) + time.perf_counter() - began
         return result
 
+    def mel(chunks: list[np.ndarray]) -> np.ndarray:
+        return np.stack([pad_or_trim(model.feature_extractor(c)[..., :-1]) for c in chunks])
+
+    def storage(array: np.ndarray) -> object:
+        return ctranslate2.StorageView.from_array(np.ascontiguousarray(array))
+
     vad = VadOptions(min_silence_duration_ms=500, max_speech_duration_s=CHUNK)
     regions = clock("VAD (Silero)", get_speech_timestamps, audio, vad)
-    clips = _pack([(r["start"] / RATE, r["end"] / RATE) for r in regions])  # type: ignore[union-attr]
-    chunks = [audio[int(c["start"] * RATE) : int(c["end"] * RATE)] for c in clips]
-    features = clock(
-        "mel features",
-        lambda: np.stack([pad_or_trim(model.feature_extractor(c)[..., :-1]) for c in chunks]),
-    )
-    encoded = clock("encoder", model.encode, features)
-    prompt = model.get_prompt(tokenizer, [], without_timestamps=True)
-    results = clock(
-        "decoder loop (greedy)", model.model.generate, encoded, [prompt] * len(chunks),
-        beam_size=1, max_length=448, return_scores=True, return_no_speech_prob=True,
-    )  # fmt: skip
-    tokens = [r.sequences_ids[0] for r in results]  # type: ignore[attr-defined]
-    frames = [min(int(len(c) / RATE * 100) // 2 * 2, 3000) for c in chunks]
-    clock("word alignment", model.model.align, encoded, tokenizer.sot_sequence, tokens, frames)
+    clips = _pack([(r["start"] / RATE, r["end"] / RATE) for r in regions])
+    windows, frames_in = 0, 0
+    for batch in _batches(clips, 4):
+        chunks = [audio[int(c["start"] * RATE) : int(c["end"] * RATE)] for c in batch]
+        lengths = [math.ceil(len(c) / RATE) for c in chunks]
+        fitted = min((max(lengths) + FIT_MARGIN) * FRAMES_PER_SECOND, 3000)
+        features = clock("mel features", mel, chunks)
+        encoded = clock("encoder", model.model.encode, storage(features[..., :fitted]))
+        results = clock(
+            "decoder loop (greedy)", model.model.generate, encoded, [prompt] * len(chunks),
+            beam_size=1, max_length=448, return_scores=True, return_no_speech_prob=True,
+        )  # fmt: skip
+        tokens = [r.sequences_ids[0] for r in results]
+        frames = [n * FRAMES_PER_SECOND for n in lengths]
+        clock("word alignment", model.model.align, encoded, tokenizer.sot_sequence, tokens, frames)
+        windows, frames_in = windows + len(chunks), frames_in + fitted * len(chunks)
     total = sum(took.values())
-    print(f"the default's stages on the sample ({duration:.0f} s, {len(chunks)} windows of 30 s), "
-          f"one thread each (CPU seconds; two workers share them over two cores):")  # fmt: skip
-    for name, seconds in took.items():
-        share = 100 * seconds / total
-        print(f"  {name:24s} {seconds:6.2f} s  {share:5.1f} %  RTF {seconds / duration:.4f}")
+    print(
+        f"the default's stages on the sample ({duration:.0f} s, {windows} windows in batches "
+        f"of like length, encoded at {frames_in / windows / FRAMES_PER_SECOND:.1f} s a window "
+        f"on average), one thread each (CPU seconds; two workers share them over two cores):"
+    )
+    for name, seconds_taken in took.items():
+        share = 100 * seconds_taken / total
+        print(
+            f"  {name:24s} {seconds_taken:6.2f} s  {share:5.1f} %  "
+            f"RTF {seconds_taken / duration:.4f}"
+        )
     print(f"  {'total':24s} {total:6.2f} s  over 2 cores at best {total / 2 / duration:.4f} RTF")
-    # the model's arithmetic: tiny's encoder is ~18.5 G multiply-adds per 30-s window
-    macs = len(chunks) * 18.5e9
-    print(f"encoder arithmetic: {macs / 1e9:.0f} G multiply-adds in {took['encoder']:.2f} s = "
-          f"{macs / took['encoder'] / 1e9:.0f} G/s on one core")  # fmt: skip
-    del ctranslate2
+
+    # what bounds the encoder: its input length (4 windows of the sample at 10, 20 and 30 s)
+    full = np.stack([
+        pad_or_trim(model.feature_extractor(audio[i * 30 * RATE : (i + 1) * 30 * RATE])[..., :-1])
+        for i in range(4)
+    ])  # fmt: skip
+    print("encoder, 4 windows at a time, seconds a window by input length:")
+    for seconds in (10, 20, 30):
+        began = time.perf_counter()
+        model.model.encode(storage(full[..., : seconds * FRAMES_PER_SECOND]))
+        print(f"  {seconds:2d} s of input: {(time.perf_counter() - began) / 4:.3f} s")
+    # what bounds the decoder: every step reads each window's cross-attention keys and values
+    # (float32) and the int8 vocabulary projection, far more bytes than the cache holds
+    cache = 2 * 4 * 1500 * 384 * 4  # keys and values, 4 layers, 1500 positions, 384 wide
+    vocabulary = 51_864 * 384
+    print("decoder, greedy, per token by batch (bytes each step must read from memory):")
+    for size in (1, 2, 4, 8):
+        part = model.model.encode(storage(np.concatenate([full, full])[:size]))
+        began = time.perf_counter()
+        results = model.model.generate(part, [prompt] * size, beam_size=1, max_length=448)
+        spent = time.perf_counter() - began
+        count = sum(len(r.sequences_ids[0]) for r in results)
+        steps = max(len(r.sequences_ids[0]) for r in results)
+        read = (size * cache + vocabulary) * steps
+        print(
+            f"  batch {size}: {1000 * spent / count:.2f} ms a token; "
+            f"{(size * cache + vocabulary) / 1e6:.0f} MB a step, {read / spent / 1e9:.1f} GB/s"
+        )
 
 
 def long_ingest(hours: float) -> None:

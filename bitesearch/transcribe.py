@@ -8,8 +8,10 @@ a model hub at run time.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import math
 import os
 import threading
 from collections import deque
@@ -88,7 +90,8 @@ class FasterWhisperEngine:
     On a CPU the decoder loop cannot keep two cores busy, so the engine runs one CTranslate2
     worker per core, each on one thread, and the caller hands it a block per worker
     (`transcribe_blocks`): both cores stay busy encoding or decoding. Within a block the VAD's
-    speech chunks are decoded `batch_size` at a time (faster-whisper's batched pipeline).
+    speech chunks are decoded `batch_size` at a time (faster-whisper's batched pipeline), chunks
+    of like length together, with the encoder's input cut to the batch's longest.
     """
 
     name = "faster-whisper"
@@ -159,23 +162,59 @@ class FasterWhisperEngine:
     def _batched(
         self, audio: np.ndarray, clips: list[dict[str, float]], options: TranscribeOptions
     ) -> Iterable[Any]:
-        from faster_whisper import BatchedInferencePipeline
+        found: list[Any] = []
+        for batch in _batches(clips, options.batch_size):
+            # a pipeline per call: it keeps per-call state, and calls come from several threads
+            segments, _info = _fitted_pipeline()(self._model).transcribe(
+                audio,
+                clip_timestamps=batch,
+                batch_size=options.batch_size,
+                without_timestamps=True,
+                **self._common(options),
+            )
+            found.extend(segments)
+        found.sort(key=lambda s: s.start)
+        return found
 
-        if not clips:
-            return []
-        # a pipeline per call: it keeps per-call state, and calls come from several threads
-        segments, _info = BatchedInferencePipeline(self._model).transcribe(
-            audio,
-            clip_timestamps=clips,
-            batch_size=options.batch_size,
-            without_timestamps=True,
-            **self._common(options),
-        )
-        return segments
+
+def _batches(clips: list[dict[str, float]], size: int) -> list[list[dict[str, float]]]:
+    """Windows of like length decoded together (each batch in time order), so that a batch's
+    encoder input, padded to its longest window, holds little padding."""
+    by_length = sorted(clips, key=lambda c: c["end"] - c["start"])
+    return [
+        sorted(by_length[i : i + size], key=lambda c: c["start"])
+        for i in range(0, len(by_length), size)
+    ]
+
+
+@functools.cache
+def _fitted_pipeline() -> type:
+    """faster-whisper's batched pipeline with the encoder's input cut to the batch's longest
+    window (plus FIT_MARGIN of padding) instead of always 30 s.
+
+    CTranslate2's Whisper runs on shorter input, and its cost falls faster than the length:
+    the encoder's self-attention grows with the square of the frames, and every decoding step
+    reads the cross-attention keys and values of all of them (README, "Transcription"). The
+    margin keeps a stretch of padding after the speech, as Whisper saw in training; without
+    it, short windows invented words at their ends.
+    """
+    import numpy as np
+    from faster_whisper import BatchedInferencePipeline
+
+    class FittedPipeline(BatchedInferencePipeline):
+        def forward(self, features: Any, tokenizer: Any, chunks: Any, options: Any) -> Any:
+            seconds = max(math.ceil(c["duration"]) for c in chunks) + FIT_MARGIN
+            frames = min(features.shape[-1], seconds * FRAMES_PER_SECOND)
+            fitted = np.ascontiguousarray(features[..., :frames])
+            return super().forward(fitted, tokenizer, chunks, options)
+
+    return FittedPipeline
 
 
 CHUNK = 30.0  # Whisper hears 30 s at a time
 RATE = 16_000
+FRAMES_PER_SECOND = 100  # Whisper's mel frames
+FIT_MARGIN = 1  # seconds of padding kept after a batch's longest window
 MISSED = 1.5  # seconds of speech with no word in them are decoded again
 SENTENCE_END = (".", "?", "!")
 SUBTITLE_WORDS = 24  # a segment (one subtitle cue) holds a sentence, or at most this many words

@@ -9,7 +9,14 @@ import pytest
 from bitesearch.archive import Archive
 from bitesearch.audio import decode_for_whisper
 from bitesearch.errors import UsageError
-from bitesearch.transcribe import TranscribeOptions, load_engine, resolve_model, transcribe
+from bitesearch.transcribe import (
+    FIT_MARGIN,
+    TranscribeOptions,
+    _batches,
+    load_engine,
+    resolve_model,
+    transcribe,
+)
 from tests.conftest import run
 
 # Words the script says once, in one utterance: (word as Whisper writes it, words of that utterance)
@@ -67,6 +74,39 @@ def test_transcribe_reports_progress(short_clip: Path) -> None:
     result = transcribe(audio, TranscribeOptions(beam_size=1), on_progress=seen.append)
     assert "welcome" in " ".join(s.text for s in result.segments).lower()
     assert seen == sorted(seen) and seen[-1] == pytest.approx(result.duration)
+
+
+def test_windows_of_like_length_are_batched_together() -> None:
+    lengths = [29.0, 4.0, 28.5, 6.0, 27.0, 5.0, 30.0, 3.0]
+    clips = [{"start": 40.0 * i, "end": 40.0 * i + n} for i, n in enumerate(lengths)]
+    batches = _batches(clips, 4)
+    assert [sorted(c["end"] - c["start"] for c in b) for b in batches] == [
+        [3.0, 4.0, 5.0, 6.0],
+        [27.0, 28.5, 29.0, 30.0],
+    ]
+    assert all(b == sorted(b, key=lambda c: c["start"]) for b in batches)  # time order inside
+
+
+def test_encoder_input_fits_the_longest_window(short_clip: Path) -> None:
+    """Real speech, the real model: a 22-s clip is encoded as 22 s (+ the margin), not 30,
+    and its words still come out."""
+    engine = load_engine(TranscribeOptions())
+    model = engine._model  # type: ignore[attr-defined]
+    shapes: list[tuple[int, ...]] = []
+    real = type(model).encode
+
+    def spy(features):  # type: ignore[no-untyped-def]
+        shapes.append(tuple(features.shape))
+        return real(model, features)
+
+    model.encode = spy
+    try:
+        result = transcribe(decode_for_whisper(short_clip), TranscribeOptions(), engine=engine)
+    finally:
+        del model.encode
+    assert shapes, "the batched pipeline did not run"
+    assert all(s[-1] <= (22 + 1 + FIT_MARGIN) * 100 for s in shapes), shapes
+    assert "welcome" in " ".join(s.text for s in result.segments).lower()
 
 
 def test_unknown_model_lists_the_choices() -> None:
