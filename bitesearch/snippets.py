@@ -34,8 +34,16 @@ _FAST: dict[int, tuple[Any, Callable[[str, set[str]], list[tuple[int, int]]] | N
 def _fast(analyzer: Any) -> Callable[[str, set[str]], list[tuple[int, int]]] | None:
     """Whoosh's StemmingAnalyzer (tokenise, lowercase, drop stop words, stem) as one loop over
     regex matches with a cached stemmer: the same tokens, without a generator and a Token
-    object per word (a test checks it against the analyzer). None for any other analyzer."""
+    object per word (a test checks it against the analyzer). None for any other analyzer.
+
+    With Whoosh's Porter stemmer only the tokens that can stem to a term are looked at: Porter
+    changes a word's ending only, so a word and its stem share their first letter, and their
+    second too unless a final y became i ("eyed" -> "ei"). Those few tokens are found with
+    str.find over the lowered text, then checked as the loop would."""
+    import re
+
     from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+    from whoosh.lang.porter import stem as porter
 
     parts = getattr(analyzer, "items", [])
     kinds = [type(p) for p in parts]
@@ -45,17 +53,51 @@ def _fast(analyzer: Any) -> Callable[[str, set[str]], list[tuple[int, int]]] | N
     stem = lru_cache(maxsize=50_000)(stemmer.stemfn)
     low, high, stops, ignore = stop.min, stop.max, stop.stops, stemmer.ignore
 
-    def spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    def kept(word: str, terms: set[str]) -> bool:
+        if len(word) < low or (high and len(word) > high) or word in stops:
+            return False
+        return (word if word in ignore else stem(word)) in terms
+
+    def every_token(text: str, terms: set[str]) -> list[tuple[int, int]]:
+        return [m.span() for m in words.finditer(text) if kept(m.group().lower(), terms)]
+
+    if stemmer.stemfn is not porter or words.pattern != r"\w+(\.?\w+)*" or ignore:
+        return every_token
+    inside = re.compile(r"\w")
+
+    def candidates(text: str, terms: set[str]) -> list[tuple[int, int]]:
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a letter whose lower case is longer: positions shift
+            return every_token(text, terms)
+        starts: set[int] = set()
+        for head in _heads(terms):
+            at = lowered.find(head)
+            while at >= 0:
+                starts.add(at)
+                at = lowered.find(head, at + 1)
         found = []
-        for match in words.finditer(text):
-            word = match.group().lower()
-            if len(word) < low or (high and len(word) > high) or word in stops:
+        for at in sorted(starts):
+            # a token starts here unless a word character, or one joined by a dot, comes before
+            if at and (inside.match(text, at - 1) or (
+                text[at - 1] == "." and at > 1 and inside.match(text, at - 2)
+            )):  # fmt: skip
                 continue
-            if (word if word in ignore else stem(word)) in terms:
+            match = words.match(text, at)
+            if match and kept(lowered[at : match.end()], terms):
                 found.append(match.span())
         return found
 
-    return spans
+    return candidates
+
+
+def _heads(terms: set[str]) -> set[str]:
+    """The beginnings a token must have to stem (Porter) to one of terms."""
+    heads = set()
+    for term in terms:
+        heads.add(term[:2])
+        if len(term) >= 2 and term[1] == "i":
+            heads.add(term[0] + "y")
+    return heads
 
 
 def snippet(text: str, spans: list[tuple[int, int]], width: int = SNIPPET_CHARS) -> str:
