@@ -14,6 +14,7 @@ from bitesearch.models import Programme, ProgrammeTalk, Segment, Transcript, Wor
 from bitesearch.slots import duration_penalty
 from bitesearch.split import split_edition
 from bitesearch.voices import VoiceWindows
+from bitesearch.voicesplit import snap_to_sentences
 
 HOST, SAM, PRIYA, TOM, ALEX = 0, 1, 2, 3, 4
 
@@ -187,3 +188,24 @@ def test_a_stranger_is_other() -> None:
 @pytest.mark.parametrize("minutes", [4, 8, 12])
 def test_the_duration_prior_is_weak(minutes: int) -> None:
     assert duration_penalty(minutes * 60) <= duration_penalty(4 * 60) <= 10.0
+
+
+@pytest.mark.parametrize(
+    ("labels", "snapped"),
+    [
+        # a sentence's first word heard in the voice before it joins its own speaker
+        ([TOM, PRIYA, PRIYA, PRIYA, PRIYA], [PRIYA] * 5),
+        # and its last word in the next voice joins the sentence's speaker
+        ([PRIYA, PRIYA, PRIYA, PRIYA, TOM], [PRIYA] * 5),
+        # a change of speaker Whisper left unpunctuated: three runs, only the edge one moves
+        ([TOM, PRIYA, PRIYA, PRIYA, TOM, TOM, TOM], [PRIYA, PRIYA, PRIYA, PRIYA, TOM, TOM, TOM]),
+        # two short runs: nothing to say which is right, so both stay
+        ([TOM, TOM, PRIYA, PRIYA], [TOM, TOM, PRIYA, PRIYA]),
+        # a short run inside the sentence is not an edge: left to smooth_labels
+        ([PRIYA, PRIYA, PRIYA, TOM, PRIYA, PRIYA, PRIYA], [PRIYA, PRIYA, PRIYA, TOM] + [PRIYA] * 3),
+    ],
+)
+def test_a_sentence_edge_in_another_voice_snaps(labels: list[int], snapped: list[int]) -> None:
+    words = [Word(float(i), i + 0.5, f" w{i}") for i in range(len(labels))]
+    words[-1] = Word(words[-1].start, words[-1].end, f" w{len(labels) - 1}.")
+    assert snap_to_sentences(words, labels) == snapped
