@@ -100,7 +100,8 @@ def snap_to_sentences(words: list[Word], labels: list[int]) -> list[int]:
 
 def _snap_edges(labels: list[int], start: int, stop: int) -> None:
     """The sentence's first run of one voice joins the next, and its last run the one before,
-    when it is SHORT_RUN_WORDS words or fewer and its neighbour is longer. A sentence can hold
+    when it is SHORT_RUN_WORDS words or fewer and its neighbour is longer ("Thank | you, Sam.":
+    the host's thanks, the first word heard in the speaker's voice). A sentence can hold
     more than two runs when Whisper left a change of speaker unpunctuated ("... it was
     humbling. They didn't want twenty charts ... a call today we rebuilt everything ...")."""
     runs: list[tuple[int, int]] = []  # (first index, end index) of each run of one voice
@@ -112,12 +113,8 @@ def _snap_edges(labels: list[int], start: int, stop: int) -> None:
     if len(runs) < 2:
         return
     for (a0, a1), (b0, b1) in ((runs[0], runs[1]), (runs[-1], runs[-2])):
-        if _short((a0, a1)) and not _short((b0, b1)):
+        if a1 - a0 <= SHORT_RUN_WORDS and a1 - a0 < b1 - b0:
             labels[a0:a1] = [labels[b0]] * (a1 - a0)
-
-
-def _short(run: tuple[int, int]) -> bool:
-    return run[1] - run[0] <= SHORT_RUN_WORDS
 
 
 def opening_voice(units: list[Sentence]) -> int:

@@ -199,7 +199,9 @@ def test_the_duration_prior_is_weak(minutes: int) -> None:
         ([PRIYA, PRIYA, PRIYA, PRIYA, TOM], [PRIYA] * 5),
         # a change of speaker Whisper left unpunctuated: three runs, only the edge one moves
         ([TOM, PRIYA, PRIYA, PRIYA, TOM, TOM, TOM], [PRIYA, PRIYA, PRIYA, PRIYA, TOM, TOM, TOM]),
-        # two short runs: nothing to say which is right, so both stay
+        # "Thank | you, Sam.": one word against two, the one joins the two
+        ([SAM, HOST, HOST], [HOST, HOST, HOST]),
+        # two runs as short as each other: nothing to say which is right, so both stay
         ([TOM, TOM, PRIYA, PRIYA], [TOM, TOM, PRIYA, PRIYA]),
         # a short run inside the sentence is not an edge: left to smooth_labels
         ([PRIYA, PRIYA, PRIYA, TOM, PRIYA, PRIYA, PRIYA], [PRIYA, PRIYA, PRIYA, TOM] + [PRIYA] * 3),
