@@ -114,8 +114,7 @@ def test_a_transcript_beside_the_audio(short_clip: Path, tmp_path: Path, own_arc
     result = run("ingest", short_clip, "--transcript", source, "--json")
     assert result.exit_code == 0, result.output
     (report,) = json.loads(result.stdout)
-    assert report["stages"]["transcribe"] < 1.0  # read, not transcribed
     transcript = Archive(own_archive).load_transcript(report["edition_id"])
-    assert transcript is not None and transcript.engine == "captions:srt"
+    assert transcript is not None and transcript.engine == "captions:srt"  # read, not transcribed
     folder = own_archive / "recordings" / report["edition_id"]
     assert len(list((folder / "clips").iterdir())) == 1
