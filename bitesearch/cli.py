@@ -32,9 +32,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _stderr() -> Any:
+    """Notes, warnings and errors: one line each, never folded at the terminal's width."""
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _stdout() -> Any:
@@ -54,7 +55,7 @@ def errors_to_exit(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except BitesearchError as exc:
-            _stderr().print(f"Error: {exc}", markup=False, soft_wrap=True)
+            _stderr().print(f"Error: {exc}", markup=False)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             _stderr().print("Interrupted: run the same command again to finish.", markup=False)
@@ -244,7 +245,7 @@ def ingest(
             _stderr().print(f"Warning: {report.edition_id}: {warning}", markup=False)
     if failures:
         for source, message in failures:
-            _stderr().print(f"Error: {source}: {message}", markup=False, soft_wrap=True)
+            _stderr().print(f"Error: {source}: {message}", markup=False)
         raise typer.Exit(1)
 
 

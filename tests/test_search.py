@@ -89,6 +89,17 @@ def test_odd_syntax_never_shows_a_traceback(sample_archive: Path, text: str) -> 
         assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_a_query_that_does_not_parse_falls_back_to_its_words(
+    sample_archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "40")  # a narrow terminal: the note stays one line
+    result = run("--archive", sample_archive, "query", "edition:[x TO")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "Note: could not read 'edition:[x TO' as a query; searched for the words: edition x TO"
+    ]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
