@@ -84,8 +84,9 @@ class Meaning:
     @classmethod
     def start(cls, searcher: Any, folder: Path, query: str, tables: Tables | None) -> Meaning:
         text = meaning_text(query)
-        if not text or index_vectors(folder) is None:
+        if not text or _stamp(folder) is None:  # no vectors: nothing to embed the query for
             return cls(searcher, folder, None, tables)
+        # submitted first: loading the model overlaps loading the vectors and the keyword half
         return cls(searcher, folder, _pool().submit(embed_query, text, folder), tables)
 
     def similarities(self) -> np.ndarray | None:
@@ -150,13 +151,9 @@ class Meaning:
         return sorted(scored, key=lambda d: (-d[1], d[0]))
 
 
-_POOL: list[ThreadPoolExecutor] = []
-
-
+@lru_cache(maxsize=1)
 def _pool() -> ThreadPoolExecutor:
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="bitesearch-embed"))
-    return _POOL[0]
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="bitesearch-embed")
 
 
 def fuse(*rankings: Iterable[int]) -> list[tuple[int, float]]:

@@ -202,12 +202,12 @@ def remove_edition(archive: Archive, edition_id: str) -> None:
 def complete_tables(archive: Archive) -> bool:
     """Write the query path's tables again when they do not belong to the index (a run killed
     between a commit and the tables, or an index written by an older version); True if so."""
+    from bitesearch import tables
     from bitesearch.embed import QUERY_META
-    from bitesearch.tables import tables_for
 
     folder = archive.index_dir
     with open_index(archive).searcher() as searcher:
-        current = tables_for(searcher, folder) is not None
+        current = tables.current(searcher, folder) is not None
     if current and (folder / QUERY_META).is_file():
         return False
     write_tables(folder)

@@ -231,15 +231,19 @@ def _rows(reader: Any, count: int, vectors: Any) -> np.ndarray:
     return rows
 
 
-def tables_for(searcher: Any, folder: Path) -> Tables | None:
-    """The folder's tables when they were made from the index the searcher has open and from
-    the vectors beside it; None otherwise (the caller then asks Whoosh)."""
+def current(searcher: Any, folder: Path) -> dict[str, Any] | None:
+    """The tables' metadata when they were made from the index the searcher has open and from
+    the vectors beside it; None otherwise. Reads no arrays (and imports no numpy)."""
     meta = read_json(folder / META)
     if not meta or meta.get("schema") != SCHEMA or meta.get("index") != stamp(searcher):
         return None
-    if meta.get("vectors") != vectors_hash(folder):
-        return None
-    return _load(folder, json.dumps(meta, sort_keys=True))
+    return meta if meta.get("vectors") == vectors_hash(folder) else None
+
+
+def tables_for(searcher: Any, folder: Path) -> Tables | None:
+    """The folder's tables when they are current; None otherwise (the caller asks Whoosh)."""
+    meta = current(searcher, folder)
+    return None if meta is None else _load(folder, json.dumps(meta, sort_keys=True))
 
 
 @lru_cache(maxsize=4)
