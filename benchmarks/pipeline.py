@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing import PROCESS_RUNS, process_seconds, timed
 
 from bitesearch.archive import Archive
-from bitesearch.ingest import IngestOptions, ingest
-from bitesearch.search import search
+from bitesearch.ingest.recording import IngestOptions, ingest
+from bitesearch.search.query import search
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "recordings" / "sample"

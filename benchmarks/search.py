@@ -32,8 +32,8 @@ import synthetic
 from timing import PROCESS_RUNS, process_seconds, timed
 
 from bitesearch.archive import Archive
-from bitesearch.index import reindex
-from bitesearch.search import QueryOptions, search
+from bitesearch.search.query import QueryOptions, search
+from bitesearch.search.store import SearchStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "recordings" / "sample"
@@ -75,7 +75,7 @@ def build(archive: Archive) -> None:
 
 
 def speed(archive: Archive) -> None:
-    seconds, count = timed(reindex, archive)
+    seconds, count = timed(lambda: SearchStore(archive).rebuild())
     print(f"reindex: {seconds:.1f} s for {count} passages (goal 60 s: {seconds / 60:.0%})")
     whoosh = folder_bytes(archive.index_dir, "*passages*")
     vectors = folder_bytes(archive.index_dir, "vectors.*")
@@ -139,7 +139,7 @@ def same_as_torch() -> None:
         return
     import numpy as np
 
-    from bitesearch.embed import model, model_dir
+    from bitesearch.search.embed import model, model_dir
 
     reference = SentenceTransformer(str(model_dir()), device="cpu").encode(QUERIES)
     ours = model().embed(QUERIES)
@@ -180,12 +180,12 @@ def relevance(sample: Archive, archive: Archive) -> None:
 
 
 def sample_archive(folder: Path) -> Archive:
-    from bitesearch.ingest import IngestOptions, ingest
+    from bitesearch.ingest.recording import IngestOptions, ingest
 
     archive = Archive(folder)
     if not archive.index_dir.exists():
         ingest(archive, SAMPLE / "edition.mp3", IngestOptions(programme=SAMPLE / "programme.toml"))
-    reindex(archive)  # kept from an earlier run: index it as this version does
+    SearchStore(archive).rebuild()  # kept from an earlier run: index it as this version does
     return archive
 
 

@@ -39,8 +39,8 @@ import editions
 import numpy as np
 
 from bitesearch.archive import Archive
-from bitesearch.ingest import IngestOptions, IngestReport, ingest
-from bitesearch.models import Split
+from bitesearch.ingest.recording import IngestOptions, ingest
+from bitesearch.models import IngestReport, Split
 
 GOALS = {"boundary median": 2.0, "boundary p90": 10.0, "qa median": 5.0, "attribution": 0.95,
          "segment share": 0.02}  # fmt: skip

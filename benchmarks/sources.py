@@ -20,8 +20,9 @@ sys.path.insert(0, str(ROOT))  # the test server and feed builder live in tests/
 
 from bitesearch.archive import Archive  # noqa: E402
 from bitesearch.audio import ffmpeg_exe  # noqa: E402
-from bitesearch.ingest import IngestOptions  # noqa: E402
-from bitesearch.sources import SourceOptions, ingest_sources  # noqa: E402
+from bitesearch.ingest.batch import ingest_sources  # noqa: E402
+from bitesearch.ingest.recording import IngestOptions  # noqa: E402
+from bitesearch.sources.common import SourceOptions  # noqa: E402
 from tests import httpserver  # noqa: E402
 from tests.sitedata import THREE, Episode, serve_feed  # noqa: E402
 

@@ -74,7 +74,9 @@ def recordings() -> list[tuple[str, Path, str]]:
 def child(engine: str, fields: dict[str, object], workers: int, audio: Path) -> None:
     """Run in a fresh process: transcribe audio with one setting, print JSON."""
     from bitesearch.audio import BLOCK_SECONDS, probe, stream_blocks
-    from bitesearch.transcribe import TranscribeOptions, load_engine, transcribe_blocks
+    from bitesearch.transcribe.common import TranscribeOptions
+    from bitesearch.transcribe.engines import load_engine
+    from bitesearch.transcribe.run import transcribe_blocks
 
     options = TranscribeOptions(engine=engine, **fields)  # type: ignore[arg-type]
     began = time.perf_counter()
@@ -135,11 +137,10 @@ def parts() -> None:
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     from bitesearch.audio import decode_for_whisper
-    from bitesearch.transcribe import (
-        CHUNK,
+    from bitesearch.transcribe.common import CHUNK, RATE
+    from bitesearch.transcribe.fasterwhisper import (
         FIT_MARGIN,
         FRAMES_PER_SECOND,
-        RATE,
         _batches,
         _pack,
         resolve_model,

@@ -102,8 +102,8 @@ def child(variant: str, audio_path: str, out: str) -> None:
     clock = Clock()
     import numpy as np
 
-    from bitesearch import voices
     from bitesearch.models import Word
+    from bitesearch.split import voices
 
     embed = voices.embed_windows
     if variant in ("old", "old1"):
@@ -149,7 +149,7 @@ def old_embed_windows(audio: Any, words: list[Any], threads: bool) -> Any:
     from resemblyzer import VoiceEncoder
     from resemblyzer.audio import normalize_volume, wav_to_mel_spectrogram
 
-    from bitesearch import voices
+    from bitesearch.split import voices
 
     torch.set_num_threads((os.cpu_count() or 1) if threads else 1)
     mel = wav_to_mel_spectrogram(normalize_volume(audio, -30, increase_only=True))

@@ -11,7 +11,10 @@
           clips/01-sam-milsom.mp3  per-talk audio
           captions.vtt             a transcript given instead of transcribing (optional)
       downloads/                   downloads in progress (NAME.part), resumed by the next run
-      index/                       the Whoosh index, rebuilt from recordings/ by `reindex`
+      index/                       the Whoosh index, its tables and vectors, rebuilt from
+                                   recordings/ by `reindex` (search/store.py writes them)
+      .index.lock                  held by the one process writing index/
+      .index.building/             `reindex`'s new index, swapped in when complete
 
 Every file is written to a temporary name beside it and renamed into place, so a crash leaves
 either the old file or the new one, never half of one.
@@ -64,6 +67,14 @@ class Archive:
     @property
     def index_dir(self) -> Path:
         return self.root / "index"
+
+    @property
+    def index_lock(self) -> Path:
+        return self.root / ".index.lock"
+
+    @property
+    def index_building(self) -> Path:
+        return self.root / ".index.building"
 
     def edition_dir(self, edition_id: str) -> Path:
         return self.recordings / edition_id

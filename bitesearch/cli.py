@@ -199,11 +199,12 @@ def ingest(
 
     Example: bitesearch ingest recordings/2025/*.mp3 --jobs 2
     """
-    from bitesearch.fetch import FetchOptions, parse_size
-    from bitesearch.ingest import IngestOptions
-    from bitesearch.render import ingest_all, ingest_table
-    from bitesearch.sources import SourceOptions
-    from bitesearch.transcribe import COMPUTE_TYPES, TranscribeOptions, check_engine, check_model
+    from bitesearch.ingest.recording import IngestOptions
+    from bitesearch.output.render import ingest_table
+    from bitesearch.sources.common import SourceOptions
+    from bitesearch.sources.fetch import FetchOptions, parse_size
+    from bitesearch.transcribe.common import TranscribeOptions
+    from bitesearch.transcribe.engines import COMPUTE_TYPES, check_engine, check_model
 
     sources = list(sources or [])
     if (programme is not None or transcript is not None) and len(sources) > 1:
@@ -233,7 +234,7 @@ def ingest(
     source_options = SourceOptions(
         fetch, _since(since), limit, captions, transcript, page_programme, dry_run
     )
-    reports, failures = ingest_all(
+    reports, failures = _ingest_all(
         _archive(ctx, must_exist=False), sources, options, source_options, quiet or json_output
     )
     if json_output:
@@ -249,13 +250,37 @@ def ingest(
         raise typer.Exit(1)
 
 
+def _ingest_all(
+    archive: Archive,
+    sources: list[str],
+    options: Any,
+    source_options: Any,
+    quiet: bool,
+) -> tuple[list[Any], list[tuple[str, str]]]:
+    """Ingest every item of every source; a failed one is reported and skipped, the others
+    go on. Returns the reports (failed items included) and (item, message) per failure."""
+    from bitesearch.ingest.batch import ingest_sources
+    from bitesearch.output.render import ingest_progress
+
+    with ingest_progress(quiet) as progress_for:
+
+        def for_item(item: Any) -> Any:
+            return progress_for(item.title or Path(item.location).name)
+
+        reports = list(
+            ingest_sources(archive, sources, options, source_options, for_item, options.jobs)
+        )
+    failures = [(r.title or r.source, r.error) for r in reports if r.status == "failed"]
+    return reports, failures
+
+
 def _page(page: str | None, sources: list[str], fetch: Any) -> Any:
     """The programme on --page (appending its recording to sources when none is given)."""
     if page is None:
         if not sources:
             raise UsageError("give a SOURCE to ingest (a file, URL or feed), or --page URL")
         return None
-    from bitesearch.pages import fetch_programme
+    from bitesearch.sources.pages import fetch_programme
 
     found, recording = fetch_programme(page, fetch)
     if not sources:
@@ -294,9 +319,9 @@ def programme_command(
     Example: bitesearch programme https://example.org/data-bites-56 -o programme.toml
     """
     from bitesearch.archive import atomic_write
-    from bitesearch.fetch import FetchOptions
-    from bitesearch.pages import fetch_programme
     from bitesearch.programme import to_toml
+    from bitesearch.sources.fetch import FetchOptions
+    from bitesearch.sources.pages import fetch_programme
 
     found, _recording = fetch_programme(url, FetchOptions())
     text = to_toml(found)
@@ -353,13 +378,13 @@ def query(
     Example: bitesearch query "open data" --since 2024 --kind qa --cite
     """
     _single_threaded_blas()
-    from bitesearch.search import QueryOptions, search
+    from bitesearch.search.query import QueryOptions, search
 
     if json_output:
         format = "json"
     writer = None
     if format.lower() not in ("text", "txt"):
-        from bitesearch.hitlist import get_writer
+        from bitesearch.output.hitlist import get_writer
 
         writer = get_writer(format)  # an unknown format is an error before any search
     options = QueryOptions(limit, speaker, edition, since, until, kind, series, exact, facets)
@@ -371,7 +396,7 @@ def query(
             _stderr().print(f"Did you mean: {' or '.join(result.suggestions)}?", markup=False)
         writer.write(result, sys.stdout)
         return
-    from bitesearch.views import hits_view
+    from bitesearch.output.views import hits_view
 
     _stdout().print(hits_view(result, cite), crop=False)  # links and citations stay whole
 
@@ -393,7 +418,7 @@ def show(
 
     Example: bitesearch show data-bites-056/2 --at 00:01:51
     """
-    from bitesearch.context import talk_context
+    from bitesearch.output.context import talk_context
 
     if window <= 0:
         raise UsageError("--window must be more than 0 seconds")
@@ -401,7 +426,7 @@ def show(
     if json_output:
         _print_json(context.to_dict())
         return
-    from bitesearch.views import context_view
+    from bitesearch.output.views import context_view
 
     _stdout().print(context_view(context), crop=False)
 
@@ -417,7 +442,7 @@ def talks(
 
     Example: bitesearch talks --edition 56
     """
-    from bitesearch.render import talk_rows, talks_tables
+    from bitesearch.output.render import talk_rows, talks_tables
 
     archive = _archive(ctx)
     editions = [archive.find_edition(edition)] if edition else archive.editions()
@@ -451,7 +476,7 @@ def export(
 
     Example: bitesearch export --edition 56 --format md -o data-bites-56.md
     """
-    from bitesearch.export import load_export, write_export
+    from bitesearch.output.export import load_export, write_export
 
     doc = load_export(_archive(ctx), edition, talk)
     write_export(doc, format, output)
@@ -464,10 +489,10 @@ def reindex(ctx: typer.Context) -> None:
 
     Example: bitesearch --archive ~/databites reindex
     """
-    from bitesearch.index import reindex as rebuild
+    from bitesearch.search.store import SearchStore
 
     archive = _archive(ctx)
-    count = rebuild(archive)
+    count = SearchStore(archive).rebuild()
     _stderr().print(f"Indexed {count} passages from {len(archive.editions())} editions.")
 
 

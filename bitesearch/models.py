@@ -277,3 +277,23 @@ class Hit:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class IngestReport:
+    source: str
+    edition_id: str
+    edition: int | None
+    duration: float
+    talks: int
+    passages: int
+    method: str
+    status: str  # "ingested", "updated" or "up to date"
+    stages: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    item: str = ""
+    title: str = ""
+    error: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)

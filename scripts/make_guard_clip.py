@@ -1,8 +1,9 @@
 """Generate tests/fixtures/guard.mp3 and guard.json: speech between silence, applause and music.
 
-The clip behind ``tests/test_guard.py``: Whisper invents text where nobody speaks (a "Thank you."
-over silence, lyrics over music, a phrase repeated in a loop), and the transcription's guards
-(voice activity detection, no conditioning on the previous text) must stop it. About two minutes:
+The clip behind ``tests/transcribe/test_guard.py``: Whisper invents text where nobody speaks
+(a "Thank you." over silence, lyrics over music, a phrase repeated in a loop), and the
+transcription's guards (voice activity detection, no conditioning on the previous text) must
+stop it. About two minutes:
 speech spans (piper's joe voice, a few sentences each) separated by
 
 * silence: digital zeros, then a low room-noise floor;

@@ -24,7 +24,7 @@ import numpy as np
 
 from bitesearch.audio import decode_for_whisper
 from bitesearch.models import Word
-from bitesearch.voices import FRAME_SECONDS, WINDOW_FRAMES, embed_windows
+from bitesearch.split.voices import FRAME_SECONDS, WINDOW_FRAMES, embed_windows
 
 LIMIT = 0.75  # the most alike two voices that meet in one slot may be
 PURE = 0.9  # share of a window that must be the voice's own utterances
@@ -101,7 +101,8 @@ def tokens(text: str) -> list[str]:
 
 def whisper_report(audio: np.ndarray, truth: Truth, names: list[str]) -> None:
     """Per voice: recall of the script's words in the transcript, and names not heard."""
-    from bitesearch.transcribe import TranscribeOptions, transcribe
+    from bitesearch.transcribe.common import TranscribeOptions
+    from bitesearch.transcribe.run import transcribe
 
     words = transcribe(audio, TranscribeOptions()).words()
     per_voice: dict[str, list[float]] = {}
