@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from bitesearch.errors import BitesearchError
 from bitesearch.models import Edition, Split, Transcript
@@ -68,13 +68,10 @@ class Archive:
     def index_dir(self) -> Path:
         return self.root / "index"
 
-    @property
-    def index_lock(self) -> Path:
-        return self.root / ".index.lock"
-
-    @property
-    def index_building(self) -> Path:
-        return self.root / ".index.building"
+    def beside_index(self, kind: Literal["lock", "building", "old"]) -> Path:
+        """The file the one process writing index/ holds locked ("lock"), the folder `reindex`
+        builds the new index in ("building"), and the old one while they swap ("old")."""
+        return self.root / f".index.{kind}"
 
     def edition_dir(self, edition_id: str) -> Path:
         return self.recordings / edition_id

@@ -57,7 +57,7 @@ class SearchStore:
     def writing(self) -> Iterator[None]:
         """The one lock over every write to the search files, for this process's threads and
         for other processes (a second `ingest`, a `reindex`): a second writer waits."""
-        lock = self.archive.index_lock
+        lock = self.archive.beside_index("lock")
         lock.parent.mkdir(parents=True, exist_ok=True)
         with _THREADS, open(lock, "a+b") as handle:
             _lock_file(handle)
@@ -109,9 +109,9 @@ class SearchStore:
         from whoosh import index as whoosh_index
 
         archive = self.archive
-        editions = [(e, s) for e in archive.editions() if (s := archive.load_split(e.id))]
-        with self.writing():
-            building = archive.index_building
+        with self.writing():  # listed under the lock: an ingest's edition is in, or comes after
+            editions = [(e, s) for e in archive.editions() if (s := archive.load_split(e.id))]
+            building = archive.beside_index("building")
             shutil.rmtree(building, ignore_errors=True)
             building.mkdir(parents=True)
             created = whoosh_index.create_in(str(building), index.schema(), index.INDEX_NAME)
@@ -128,7 +128,7 @@ class SearchStore:
             writer.commit()
             vectors.save_index(building, vectors.concat(parts))
             _build_tables(building)
-            _swap_in(building, self.folder)  # carries the query weights over
+            _swap_in(building, self.folder, archive.beside_index("old"))  # keeps query weights
             embed.export_query_model(self.folder)  # (written only if there were none)
         return count
 
@@ -173,9 +173,8 @@ def _build_tables(folder: Path) -> None:
         tables.build(searcher, folder)
 
 
-def _swap_in(building: Path, target: Path) -> None:
+def _swap_in(building: Path, target: Path, old: Path) -> None:
     """Replace the index folder in two renames, carrying over files that are not Whoosh's."""
-    old = target.with_name(".index.old")
     shutil.rmtree(old, ignore_errors=True)
     if target.exists():
         for extra in target.iterdir():
