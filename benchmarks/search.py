@@ -78,7 +78,7 @@ def speed(archive: Archive) -> None:
     seconds, count = timed(lambda: SearchStore(archive).rebuild())
     print(f"reindex: {seconds:.1f} s for {count} passages (goal 60 s: {seconds / 60:.0%})")
     whoosh = folder_bytes(archive.index_dir, "*passages*")
-    vectors = folder_bytes(archive.index_dir, "vectors.*")
+    vectors = folder_bytes(archive.index_dir, "vectors*")
     tables = folder_bytes(archive.index_dir, "tables.*")
     model = folder_bytes(archive.index_dir, "query-model.*")
     cached = folder_bytes(archive.recordings, "embeddings.*")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "bitesearch"
-CORE = ("errors", "timecode", "models", "archive", "programme", "audio")
+CORE = ("errors", "faults", "timecode", "models", "archive", "programme", "audio")
 # the data flow: a module may import its own stage, the core and earlier stages, nothing later
 STAGES = ("sources", "transcribe", "split", "search", "output", "ingest", "cli")
 

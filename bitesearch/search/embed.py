@@ -218,15 +218,14 @@ def export_query_model(index_folder: Path) -> None:
     """Write the dense layers' weights transposed into an index folder (once per model)."""
     import numpy as np
 
-    from bitesearch.archive import atomic_write, read_json, write_json
+    from bitesearch.archive import atomic_write, write_json
 
     try:
         folder = model_dir()
         source = _identity(folder)
     except (BitesearchError, OSError):
         return  # no model installed: queries search with --exact anyway
-    meta = read_json(index_folder / QUERY_META)
-    if meta and meta.get("source") == source and (index_folder / QUERY_WEIGHTS).is_file():
+    if read_transposed(index_folder, folder):  # there, whole, and made from these weights
         return
     weights = read_safetensors(folder / "model.safetensors")
     names = _dense_names(weights)
@@ -236,6 +235,16 @@ def export_query_model(index_folder: Path) -> None:
     write_json(index_folder / QUERY_META, {"schema": 1, "source": source, "tensors": tensors})
 
 
+def query_model_ok(index_folder: Path) -> bool:
+    """Whether the index folder's transposed weights are whole and made from the installed
+    model (True when no model is installed: there is nothing to export)."""
+    try:
+        folder = model_dir()
+    except BitesearchError:
+        return True
+    return bool(read_transposed(index_folder, folder))
+
+
 def read_transposed(index_folder: Path, folder: Path) -> dict[str, Any]:
     """An index folder's export, memory-mapped, keyed by layer prefix; empty when it is
     missing or was made from other weights."""
@@ -243,17 +252,17 @@ def read_transposed(index_folder: Path, folder: Path) -> dict[str, Any]:
 
     from bitesearch.archive import read_json
 
-    meta = read_json(index_folder / QUERY_META)
     try:
+        meta = read_json(index_folder / QUERY_META)
         if not meta or meta.get("source") != _identity(folder):
             return {}
         flat = np.load(index_folder / QUERY_WEIGHTS, mmap_mode="r")
-    except (OSError, ValueError):
-        return {}
-    out, at = {}, 0
-    for name, rows, cols in meta["tensors"]:
-        out[name.removesuffix("weight")] = flat[at : at + rows * cols].reshape(rows, cols)
-        at += rows * cols
+        out, at = {}, 0
+        for name, rows, cols in meta["tensors"]:
+            out[name.removesuffix("weight")] = flat[at : at + rows * cols].reshape(rows, cols)
+            at += rows * cols
+    except (OSError, ValueError, TypeError, KeyError, BitesearchError):
+        return {}  # missing, damaged or foreign: exported again
     return out if at == len(flat) else {}
 
 

@@ -8,6 +8,9 @@ committed state.
 from __future__ import annotations
 
 import json
+import pickle
+import struct
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -82,8 +85,8 @@ def open_index(archive: Archive, create: bool = False) -> Index:
     from whoosh import index
 
     folder = archive.index_dir
-    if index.exists_in(str(folder), indexname=INDEX_NAME):
-        return index.open_dir(str(folder), indexname=INDEX_NAME)
+    if exists(folder):
+        return open_folder(folder)
     if not create:
         raise BitesearchError(
             f"no index in {archive.root}: run `bitesearch ingest FILE` first "
@@ -91,6 +94,44 @@ def open_index(archive: Archive, create: bool = False) -> Index:
         )
     folder.mkdir(parents=True, exist_ok=True)
     return index.create_in(str(folder), schema(), indexname=INDEX_NAME)
+
+
+def open_folder(folder: Path) -> Index:
+    """The index in folder, opened with bitesearch's own schema (the stored, pickled one is
+    never read) and every other pickle read through the restricted unpickler."""
+    from whoosh import index
+
+    from bitesearch.search import safepickle
+
+    safepickle.install()
+    try:
+        return index.open_dir(str(folder), indexname=INDEX_NAME, schema=schema())
+    except DAMAGE as exc:
+        raise damaged(folder, exc) from None
+
+
+# what reading a truncated, random or planted index file raises somewhere inside Whoosh
+DAMAGE: tuple[type[BaseException], ...] = (
+    OSError, EOFError, pickle.UnpicklingError, struct.error, zlib.error, ValueError,
+    IndexError, KeyError, TypeError, AttributeError, AssertionError, MemoryError,
+)  # fmt: skip
+
+
+def damaged(folder: Path, exc: BaseException) -> BitesearchError:
+    """The one line for an index that cannot be read: which files, why, what repairs it."""
+    from bitesearch.search.safepickle import UnsafeIndexError
+
+    tocs = sorted(folder.glob(f"_{INDEX_NAME}_*.toc"))
+    where = f"{tocs[-1]} and its segments" if tocs else str(folder)
+    if isinstance(exc, UnsafeIndexError):
+        return BitesearchError(
+            f"refusing to read the index {where}: it is not one bitesearch wrote ({exc}); "
+            "run `bitesearch reindex` to rebuild it from recordings/"
+        )
+    return BitesearchError(
+        f"the index {where} is damaged ({exc.__class__.__name__}); "
+        "run `bitesearch reindex` to rebuild it from recordings/"
+    )
 
 
 def documents(archive: Archive, edition: Edition, split: Split) -> list[dict[str, Any]]:
@@ -145,10 +186,26 @@ def _source(edition: Edition, folder: Path, talk: Talk | None) -> dict[str, Any]
 
 def indexed_key(archive: Archive, edition_id: str) -> str | None:
     """The split key the index holds for an edition (None when it holds none)."""
-    from whoosh import index
-
-    if not index.exists_in(str(archive.index_dir), indexname=INDEX_NAME):
+    if not exists(archive.index_dir):
         return None
     with open_index(archive).searcher() as searcher:
         doc = searcher.document(edition_id=edition_id)
     return doc.get("split_key") if doc else None
+
+
+def exists(folder: Path) -> bool:
+    """Whether folder holds a committed index (a TOC), found without unpickling anything."""
+    return any(folder.glob(f"_{INDEX_NAME}_*.toc"))
+
+
+def live_passages(searcher: Any) -> dict[str, int]:
+    """passage id -> document number of every document not deleted (from the lexicon: no
+    stored fields are read)."""
+    reader = searcher.reader()
+    found = {}
+    for raw in reader.lexicon("passage_id"):
+        pid = raw.decode("utf-8") if isinstance(raw, bytes) else str(raw)
+        for doc in reader.postings("passage_id", raw).all_ids():
+            if not reader.is_deleted(doc):
+                found[pid] = doc
+    return found

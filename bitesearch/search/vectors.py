@@ -2,9 +2,14 @@
 
     recordings/<edition>/embeddings.npy   one row per passage (float32, unit length)
     recordings/<edition>/embeddings.json  the model and a hash of each row's passage text
-    index/vectors.npy                     every indexed passage's row, for the query path
+    index/vectors-<token>.npy             every indexed passage's row, for the query path
     index/vectors.json                    the passage id and kind of each row (ids as runs:
-                                          [edition, n] stands for edition/0 ... edition/n-1)
+                                          [edition, n] stands for edition/0 ... edition/n-1),
+                                          the .npy file holding them, and the index they match
+
+The index's rows and their ids are one unit: each new matrix goes to a file of its own name,
+and vectors.json, written after it, names it; a run killed between the two leaves the old
+vectors.json naming the old matrix, which is still there.
 
 A passage is embedded only when its text (or the model) is new: `reindex` gathers the rows
 from the editions' files, so rebuilding the index never runs the model for unchanged text.
@@ -14,11 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bitesearch import faults
 from bitesearch.archive import Archive, atomic_write, read_json, write_json
+from bitesearch.errors import BitesearchError
 from bitesearch.search.embed import DIMENSIONS, MODEL_NAME
 
 if TYPE_CHECKING:
@@ -76,15 +84,23 @@ def edition_vectors(
 
 
 def _cached(folder: Path) -> dict[str, Any]:
+    """The edition's cached rows by text key; empty when the cache is missing, made by another
+    model, or damaged (its rows are then embedded again)."""
     import numpy as np
 
-    meta = read_json(folder / EDITION_KEYS)
-    if not meta or meta.get("model") != MODEL_NAME or not (folder / EDITION_VECTORS).is_file():
+    try:
+        meta = read_json(folder / EDITION_KEYS)
+        if not meta or meta.get("model") != MODEL_NAME:
+            return {}
+        rows = np.load(folder / EDITION_VECTORS)
+    except (OSError, ValueError, BitesearchError):
         return {}
-    rows = np.load(folder / EDITION_VECTORS)
-    if len(rows) != len(meta["keys"]):
+    keys = meta.get("keys")
+    if not isinstance(keys, list) or rows.ndim != 2 or len(rows) != len(keys):
         return {}
-    return dict(zip(meta["keys"], rows, strict=True))
+    if rows.shape[1] != DIMENSIONS:
+        return {}
+    return dict(zip(keys, rows, strict=True))
 
 
 def _save(path: Path, matrix: np.ndarray) -> None:
@@ -94,9 +110,12 @@ def _save(path: Path, matrix: np.ndarray) -> None:
         np.save(handle, matrix.astype(np.float32))
 
 
-def save_index(folder: Path, vectors: Vectors) -> None:
-    """Write the index's vectors (ids last, so a reader never sees ids without rows)."""
-    _save(folder / INDEX_VECTORS, vectors.matrix)
+def save_index(folder: Path, vectors: Vectors, index: str = "") -> None:
+    """Write the index's vectors as one unit: the matrix under a new name, then vectors.json
+    naming it (and `index`, the stamp of the index they match), then the old matrices go."""
+    matrix = f"vectors-{secrets.token_hex(6)}.npy"
+    _save(folder / matrix, vectors.matrix)
+    faults.point("vectors-matrix")
     runs: list[list[Any]] = []  # [edition id, passages]: ids are edition/0, edition/1, ...
     for pid in vectors.ids:
         edition, _, n = pid.rpartition("/")
@@ -106,8 +125,21 @@ def save_index(folder: Path, vectors: Vectors) -> None:
             runs.append([edition, 1])
         else:
             runs.append([pid, -1])  # an id outside a run, kept whole
-    data = {"schema": 1, "model": MODEL_NAME, "editions": runs, "kinds": vectors.kinds}
+    data = {"schema": 2, "model": MODEL_NAME, "matrix": matrix, "index": index,
+            "editions": runs, "kinds": vectors.kinds}  # fmt: skip
     write_json(folder / INDEX_IDS, data)
+    for old in folder.glob("vectors*.npy"):
+        if old.name != matrix:
+            old.unlink(missing_ok=True)
+
+
+def index_stamp(folder: Path) -> str | None:
+    """The stamp of the index the vectors were made for (None: no readable vectors.json)."""
+    try:
+        data = json.loads((folder / INDEX_IDS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return str(data.get("index", "")) if isinstance(data, dict) else None
 
 
 def _ids(runs: list[list[Any]]) -> list[str]:
@@ -123,11 +155,16 @@ def load_index(folder: Path) -> Vectors | None:
 
     try:
         data = json.loads((folder / INDEX_IDS).read_text(encoding="utf-8"))
-        matrix = np.load(folder / INDEX_VECTORS, mmap_mode="r")
-    except (OSError, ValueError):
+        name = str(data.get("matrix") or INDEX_VECTORS)
+        if "/" in name or "\\" in name or not name.startswith("vectors"):
+            return None
+        matrix = np.load(folder / name, mmap_mode="r")
+        ids = _ids(data.get("editions", []))
+    except (OSError, ValueError, TypeError, AttributeError):
         return None
-    ids = _ids(data.get("editions", []))
-    if data.get("model") != MODEL_NAME or len(ids) != len(matrix):
+    if data.get("model") != MODEL_NAME or len(ids) != len(matrix) or matrix.ndim != 2:
+        return None
+    if matrix.shape[1] != DIMENSIONS or len(data.get("kinds", "")) != len(ids):
         return None
     return Vectors(ids, data["kinds"], matrix)
 

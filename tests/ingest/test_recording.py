@@ -12,7 +12,7 @@ import av
 import pytest
 
 from bitesearch.archive import Archive
-from bitesearch.search.index import open_index
+from bitesearch.search.index import open_folder, open_index
 from tests.conftest import SAMPLE_AUDIO, SAMPLE_PROGRAMME, cut, run, snapshot
 
 EDITION = "data-bites-056"
@@ -169,9 +169,7 @@ def test_killed_after_the_index_commit_the_next_run_writes_the_tables(
 ) -> None:
     """A run killed between the Whoosh commit and the query path's tables leaves an index the
     next run completes (queries answer from Whoosh alone meanwhile, with the same hits)."""
-    from whoosh import index as whoosh_index
 
-    from bitesearch.search.index import INDEX_NAME
     from bitesearch.search.tables import tables_for
 
     folder = sample_copy / "index"
@@ -181,7 +179,7 @@ def test_killed_after_the_index_commit_the_next_run_writes_the_tables(
     (report,) = ingest_json(SAMPLE_AUDIO, "--programme", SAMPLE_PROGRAMME)
     assert report["status"] == "up to date"
     assert (folder / lost).is_file()
-    with whoosh_index.open_dir(str(folder), indexname=INDEX_NAME).searcher() as searcher:
+    with open_folder(folder).searcher() as searcher:
         assert tables_for(searcher, folder) is not None
 
 

@@ -13,7 +13,7 @@ from whoosh import index as whoosh_index
 from whoosh.qparser import MultifieldParser, OrGroup
 
 from bitesearch.search import tables
-from bitesearch.search.index import HOST_BOOST, INDEX_NAME, schema
+from bitesearch.search.index import HOST_BOOST, INDEX_NAME, open_folder, schema
 from bitesearch.search.query import SEARCH_FIELDS, without_common_words
 from bitesearch.search.store import write_tables
 from bitesearch.search.topics import expand
@@ -69,7 +69,7 @@ QUERIES = [
 
 @pytest.mark.parametrize("text", QUERIES)
 def test_scores_and_order_match_whoosh(whoosh_folder: Path, text: str) -> None:
-    ix = whoosh_index.open_dir(str(whoosh_folder), indexname=INDEX_NAME)
+    ix = open_folder(whoosh_folder)
     with ix.searcher() as searcher:
         assert len(list(searcher.reader().leaf_readers())) > 1  # several segments
         assert searcher.reader().has_deletions()
@@ -90,7 +90,7 @@ def test_scores_and_order_match_whoosh(whoosh_folder: Path, text: str) -> None:
 
 
 def test_filtered_top_keeps_only_allowed(whoosh_folder: Path) -> None:
-    ix = whoosh_index.open_dir(str(whoosh_folder), indexname=INDEX_NAME)
+    ix = open_folder(whoosh_folder)
     with ix.searcher() as searcher:
         parser = MultifieldParser(SEARCH_FIELDS, searcher.schema, group=OrGroup)
         found = tables.tables_for(searcher, whoosh_folder)
@@ -105,7 +105,7 @@ def test_filtered_top_keeps_only_allowed(whoosh_folder: Path) -> None:
     "text", ['"open data"', "data NOT hospital", "dash*", "licence~", "edition_id:e1"]
 )
 def test_other_queries_are_left_to_whoosh(whoosh_folder: Path, text: str) -> None:
-    ix = whoosh_index.open_dir(str(whoosh_folder), indexname=INDEX_NAME)
+    ix = open_folder(whoosh_folder)
     with ix.searcher() as searcher:
         from whoosh.qparser import FuzzyTermPlugin
 
@@ -118,7 +118,7 @@ def test_other_queries_are_left_to_whoosh(whoosh_folder: Path, text: str) -> Non
 def test_tables_of_another_index_are_not_used(whoosh_folder: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(whoosh_folder, copy)
-    ix = whoosh_index.open_dir(str(copy), indexname=INDEX_NAME)
+    ix = open_folder(copy)
     writer = ix.writer()
     writer.add_document(**_doc(random.Random(1), 999))
     writer.commit()  # a commit the tables were not made from (as after a crash)
