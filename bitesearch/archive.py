@@ -13,7 +13,8 @@
       downloads/                   downloads in progress (NAME.part), resumed by the next run
       index/                       the Whoosh index, its tables and vectors, rebuilt from
                                    recordings/ by `reindex` (search/store.py writes them)
-      .index.lock                  held by the one process writing index/
+      .locks/                      held by the one process writing index/ ("index"), planning
+                                   editions ("plan") or running one edition's stages
       .index.building/             `reindex`'s new index, swapped in when complete
 
 Every file is written to a temporary name beside it and renamed into place, so a crash leaves
@@ -22,11 +23,14 @@ either the old file or the new one, never half of one.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
 import shutil
+import sys
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +42,8 @@ from bitesearch.errors import BitesearchError
 from bitesearch.models import Edition, Split, Transcript
 
 ARCHIVE_ENV = "BITESEARCH_ARCHIVE"
+_GUARD = threading.Lock()
+_THREAD_LOCKS: dict[str, threading.Lock] = {}  # flock is per open file: threads queue here
 EDITION_FILE = "edition.json"
 TRANSCRIPT_FILE = "transcript.json"
 SPLIT_FILE = "talks.json"
@@ -68,10 +74,28 @@ class Archive:
     def index_dir(self) -> Path:
         return self.root / "index"
 
-    def beside_index(self, kind: Literal["lock", "building", "old"]) -> Path:
-        """The file the one process writing index/ holds locked ("lock"), the folder `reindex`
-        builds the new index in ("building"), and the old one while they swap ("old")."""
+    def beside_index(self, kind: Literal["building", "old"]) -> Path:
+        """The folder `reindex` builds the new index in ("building"), and the old one while
+        they swap ("old")."""
         return self.root / f".index.{kind}"
+
+    @contextmanager
+    def lock(self, name: str, waiting: str) -> Iterator[None]:
+        """Hold ARCHIVE/.locks/NAME against every other thread and process: "index" for the
+        search files, "plan" for choosing editions, "edition-ID" for one edition's stages. A
+        second holder waits, saying `waiting` once on stderr."""
+        path = self.root / ".locks" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _GUARD:
+            threads = _THREAD_LOCKS.setdefault(str(path), threading.Lock())
+        with threads, open(path, "a+b") as handle:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                sys.stderr.write(f"bitesearch: {waiting}; waiting\n")
+                sys.stderr.flush()
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            yield
 
     def edition_dir(self, edition_id: str) -> Path:
         return self.recordings / edition_id
@@ -102,8 +126,11 @@ class Archive:
         return next((e for e in self.editions() if e.source.sha256 == sha256), None)
 
     def find_by_item(self, item: str) -> Edition | None:
-        """The edition ingested from a source item (its stable id), if any."""
-        return next((e for e in self.editions() if e.source.item == item), None)
+        """The edition ingested from a source item (its stable id), or found to hold the same
+        audio as that item (a re-published episode under a new id), if any."""
+        editions = self.editions()
+        found = next((e for e in editions if e.source.item == item), None)
+        return found or next((e for e in editions if item in e.source.aliases), None)
 
     @property
     def downloads(self) -> Path:

@@ -6,10 +6,13 @@ so `bitesearch --help` stays quick.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -58,10 +61,44 @@ def errors_to_exit(func: F) -> F:
             _stderr().print(f"Error: {exc}", markup=False)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            _stderr().print("Interrupted: run the same command again to finish.", markup=False)
+            _stderr().print(INTERRUPTED, markup=False)
             raise typer.Exit(130) from None
+        except OSError as exc:  # a full disk, a folder the user may not write: one line
+            _stderr().print(f"Error: {os_error(exc)}", markup=False)
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+INTERRUPTED = "Interrupted: run the same command again to finish."
+
+
+def os_error(exc: OSError) -> str:
+    """What went wrong on the disk, and what to do next."""
+    where = f" while writing {exc.filename}" if exc.filename else ""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"no space left on device{where}: free space and run the same command again"
+    return f"{exc.strerror or exc}{where or ''}"
+
+
+def _exit_at_once(signum: int, frame: Any) -> None:
+    """Ctrl-C during ingest: go now. Every write is atomic and every stage is redone or kept
+    by the next run, so waiting for the decoder threads to finish their blocks gains nothing."""
+    sys.stderr.write(INTERRUPTED + "\n")
+    sys.stderr.flush()
+    os._exit(130)
+
+
+def _searched(archive: Archive, text: str, options: Any) -> Any:
+    """A search, with an index file that fails to read as it is searched (a planted pickle in
+    a stored field, a segment cut short) reported as the index's damage: one line, reindex."""
+    from bitesearch.search.index import READ_DAMAGE, damaged
+    from bitesearch.search.query import search
+
+    try:
+        return search(archive, text, options)
+    except READ_DAMAGE as exc:
+        raise damaged(archive.index_dir, exc) from None
 
 
 def _version(value: bool) -> None:
@@ -234,9 +271,15 @@ def ingest(
     source_options = SourceOptions(
         fetch, _since(since), limit, captions, transcript, page_programme, dry_run
     )
-    reports, failures = _ingest_all(
-        _archive(ctx, must_exist=False), sources, options, source_options, quiet or json_output
-    )
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, _exit_at_once) if main else None
+    try:
+        reports, failures = _ingest_all(
+            _archive(ctx, must_exist=False), sources, options, source_options, quiet or json_output
+        )
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     if json_output:
         _print_json([r.to_dict() for r in reports])
     else:
@@ -378,7 +421,7 @@ def query(
     Example: bitesearch query "open data" --since 2024 --kind qa --cite
     """
     _single_threaded_blas()
-    from bitesearch.search.query import QueryOptions, search
+    from bitesearch.search.query import QueryOptions
 
     if json_output:
         format = "json"
@@ -388,7 +431,7 @@ def query(
 
         writer = get_writer(format)  # an unknown format is an error before any search
     options = QueryOptions(limit, speaker, edition, since, until, kind, series, exact, facets)
-    result = search(_archive(ctx), text, options)
+    result = _searched(_archive(ctx), text, options)
     for note in result.notes:
         _stderr().print(f"Note: {note}", markup=False)
     if writer is not None:

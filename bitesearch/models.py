@@ -129,6 +129,7 @@ class Source:
     description: str = ""
     chapters: list[dict[str, Any]] = field(default_factory=list)  # {start, end, title}
     captions: str = ""  # a transcript given with (or instead of) the audio, in the folder
+    aliases: list[str] = field(default_factory=list)  # other items found to be this audio
 
 
 @dataclass

@@ -16,11 +16,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bitesearch import faults
 from bitesearch.archive import (
     CLIPS_DIR,
     EDITION_FILE,
@@ -51,11 +52,13 @@ from bitesearch.split import voices
 from bitesearch.split.diarize import Diarization, diarize
 from bitesearch.split.edition import expected_voices, split_edition
 from bitesearch.split.voices import VoiceWindows
+from bitesearch.timecode import hms
 from bitesearch.transcribe.common import TranscribeOptions
 from bitesearch.transcribe.engines import load_engine
 from bitesearch.transcribe.run import transcribe_blocks, transcript_key
 
 _ARCHIVE = threading.Lock()  # guards the edition folders when --jobs runs ingests
+SHORT_SECONDS = 5.0  # decoded audio this much shorter than the header says: truncated
 SPLIT_VERSION = 3  # bump when the split rules change, so old splits are redone
 Progress = Callable[[str, float, float], None]  # (stage, done, total) in audio seconds
 
@@ -99,6 +102,7 @@ class _Run:
     stages: dict[str, float] = field(default_factory=dict)
     captions: Transcript | None = None
     consume: bool = False
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def folder(self) -> Path:
@@ -135,11 +139,56 @@ def ingest(
     duration = origin.duration or (text.duration if only_text and text else probe(source))
     began = time.perf_counter()
     sha = origin.sha256 or sha256_file(source)
-    with _ARCHIVE:  # with --jobs, editions are planned (and folders moved) one at a time
-        edition = _plan(archive, source, sha, duration, programme, options.replace, origin)
-    run = _Run(archive, edition, progress, {"download": round(time.perf_counter() - began, 3)})
-    run.captions, run.consume = text, origin.consume
-    return _execute(run, source, options, origin)
+    with ExitStack() as held:
+        # editions are planned (and folders moved) one at a time, across threads and processes;
+        # each edition's stages run under its own lock, taken before the planning lock goes,
+        # so two runs of one recording never write (or clear temp files) in one folder at once
+        with _ARCHIVE, archive.lock("plan", "another bitesearch is adding to this archive"):
+            known, _, edition_id = _target(archive, source, sha, programme, origin)
+            for name in sorted({edition_id, known.id if known else edition_id}):
+                held.enter_context(archive.lock(f"edition-{name}", f"{name} is being ingested"))
+            try:
+                edition = _plan(archive, source, sha, duration, programme, options.replace, origin)
+            except _Duplicate as duplicate:
+                return _duplicate_report(source, duplicate.edition, origin)
+        begun = {"download": round(time.perf_counter() - began, 3)}
+        run = _Run(archive, edition, progress, begun)
+        run.captions, run.consume = text, origin.consume
+        twin = archive.find_by_sha(sha) if origin.item else None
+        if twin and twin.id != edition.id:
+            run.warnings.append(f"the same audio as {twin.id}, under another item and programme")
+        return _execute(run, source, options, origin)
+
+
+class _Duplicate(Exception):
+    """The item's audio is an edition's already, under another item id (a re-published
+    episode): it is recorded as that edition's alias and kept once."""
+
+    def __init__(self, edition: Edition) -> None:
+        self.edition = edition
+
+
+def _duplicate_report(source: Path, edition: Edition, origin: Origin) -> IngestReport:
+    if origin.consume:  # a finished download of audio the archive has: not kept twice
+        source.unlink(missing_ok=True)
+    return IngestReport(
+        source=str(source), edition_id=edition.id, edition=edition.number,
+        duration=edition.source.duration, talks=0, passages=0, method="", status="duplicate",
+        warnings=[f"{origin.item} is the same audio as {edition.id} ({edition.source.item}): "
+                  "kept once, as that edition"],
+        item=origin.item, title=origin.title or edition.programme.title,
+    )  # fmt: skip
+
+
+def _target(
+    archive: Archive, source: Path, sha: str, programme: Programme | None, origin: Origin
+) -> tuple[Edition | None, Programme, str]:
+    """The edition this source was (if any), its programme, and the edition id it becomes;
+    found without writing anything."""
+    known = _known(archive, origin.item, sha)
+    programme = programme or _programme(origin, known)
+    named = Path(_name_only(origin.title)) if origin.title else source  # not the download's hash
+    return known, programme, edition_id_for(programme, named, sha)
 
 
 def _plan(
@@ -152,11 +201,14 @@ def _plan(
     origin: Origin,
 ) -> Edition:
     """The edition this source becomes; moves or replaces folders only once all checks pass."""
-    known = _known(archive, origin.item, sha)
-    programme = programme or _programme(origin, known)
-    named = Path(_name_only(origin.title)) if origin.title else source  # not the download's hash
-    edition_id = edition_id_for(programme, named, sha)
+    known, programme, edition_id = _target(archive, source, sha, programme, origin)
+    if known and origin.item and origin.item in known.source.aliases:
+        raise _Duplicate(known)
     taken = archive.load_edition(edition_id)
+    if taken and taken.source.sha256 == sha and _other_item(taken, origin.item, sha):
+        taken.source.aliases.append(origin.item)
+        write_json(archive.edition_dir(edition_id) / EDITION_FILE, taken.to_dict())
+        raise _Duplicate(taken)
     if taken and taken.source.sha256 != sha:
         if not replace:
             raise BitesearchError(
@@ -175,6 +227,7 @@ def _plan(
         duration=round(duration, 3),
         file="" if captions.is_captions(source) else f"source{_suffix(source)}",
         item=origin.item or was.item or f"sha256:{sha}",  # a local copy keeps the feed's id
+        aliases=list(was.aliases),
         url=origin.url or was.url,
         title=origin.title or was.title,
         date=origin.date or was.date,
@@ -183,6 +236,12 @@ def _plan(
         captions=_captions_file(source, origin),
     )
     return Edition(id=edition_id, programme=programme, source=info)
+
+
+def _other_item(edition: Edition, item: str, sha: str) -> bool:
+    """Whether an item and the edition's own are two real, different source items."""
+    mine = edition.source.item
+    return bool(item) and mine not in ("", item, f"sha256:{sha}") and item != f"sha256:{sha}"
 
 
 def _known(archive: Archive, item: str, sha: str) -> Edition | None:
@@ -249,6 +308,7 @@ def _execute(run: _Run, source: Path, options: IngestOptions, origin: Origin) ->
     with run.stage("transcribe"):
         transcript, changed = _transcript(run, settings, use_voices)
         did.append(changed)
+    run.warnings += _heard(run.edition, transcript)
     with run.stage("segment"):
         split, changed = _split(run, transcript, use_voices)
         did.append(changed)
@@ -267,10 +327,27 @@ def _execute(run: _Run, source: Path, options: IngestOptions, origin: Origin) ->
         method=split.method,
         status=status,
         stages=run.stages,
-        warnings=split.warnings,
+        warnings=run.warnings + split.warnings,
         item=run.edition.source.item,
         title=run.edition.programme.title or run.edition.source.title,
     )
+
+
+def _heard(edition: Edition, transcript: Transcript) -> list[str]:
+    """Warnings a user should see about what the audio held: nothing said at all, or far less
+    audio than the file's header promised (a truncated download or copy)."""
+    warnings = []
+    if not transcript.words():
+        warnings.append("no speech was heard in this recording: is it the right file?")
+    promised = edition.source.duration
+    decoded = transcript.duration
+    from_audio = edition.source.file and not transcript.engine.startswith("captions")
+    if from_audio and decoded and promised - decoded > max(SHORT_SECONDS, 0.02 * promised):
+        warnings.append(
+            f"the recording decodes to {hms(decoded)} of the {hms(promised)} its header says: "
+            "the file looks truncated (download or copy it again, then ingest with --replace)"
+        )
+    return warnings
 
 
 def _store_source(run: _Run, source: Path, origin: Origin) -> bool:
@@ -280,12 +357,14 @@ def _store_source(run: _Run, source: Path, origin: Origin) -> bool:
     current = run.archive.load_edition(run.edition.id)
     if current is None or current.to_dict() != run.edition.to_dict():
         write_json(run.folder / EDITION_FILE, run.edition.to_dict())
+        faults.point("edition")
         changed = True
     if run.edition.source.file and not (target := run.folder / run.edition.source.file).exists():
         if run.consume:  # a finished download in the archive: a rename, not a 2 GB copy
             source.replace(target)
         else:
             copy_file(source, target)
+        faults.point("source")
         changed = True
     given = source if captions.is_captions(source) else origin.captions
     if given and run.edition.source.captions:
@@ -334,6 +413,7 @@ def _transcript(run: _Run, options: TranscribeOptions, use_voices: bool) -> tupl
         voices.save_windows(run.folder / VOICES_FILE, voices.join(embedded), key)
         run.stages["voices"] = round(sum(spent), 3)  # overlapped: part of "transcribe"
     write_json(run.folder / TRANSCRIPT_FILE, result.to_dict())
+    faults.point("transcript")
     return result, True
 
 
@@ -374,6 +454,7 @@ def _split(run: _Run, transcript: Transcript, use_voices: bool) -> tuple[Split, 
         talk.clip = f"{CLIPS_DIR}/{talk.slot:02d}-{slugify('-'.join(talk.speakers) or 'talk')}.mp3"
     shutil.rmtree(run.folder / CLIPS_DIR, ignore_errors=True)  # clips of an old split are stale
     write_json(run.folder / SPLIT_FILE, split.to_dict())
+    faults.point("split")
     return split, True
 
 
@@ -386,6 +467,7 @@ def _clips(run: _Run, split: Split) -> bool:
         cuts = [pool.submit(cut_clip, source, t.start, t.end, run.folder / t.clip) for t in todo]
         for cut in cuts:
             cut.result()
+            faults.point("clip")
     return bool(todo)
 
 

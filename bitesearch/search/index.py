@@ -67,7 +67,10 @@ def searcher_for(archive: Archive) -> Any:
     new TOC generation) or a swapped-in index gets a fresh searcher."""
     folder = archive.index_dir
     ix = open_index(archive)
-    generation = ix.latest_generation()
+    try:
+        generation = ix.latest_generation()
+    except DAMAGE as exc:
+        raise damaged(folder, exc) from None
     toc = folder / f"_{INDEX_NAME}_{generation}.toc"
     stamp = (generation, toc.stat().st_mtime_ns if toc.exists() else 0)
     cached = _SEARCHERS.get(str(folder))
@@ -75,7 +78,10 @@ def searcher_for(archive: Archive) -> Any:
         return cached[1]
     if cached:
         cached[1].close()
-    searcher = ix.searcher()
+    try:
+        searcher = ix.searcher()
+    except DAMAGE as exc:
+        raise damaged(folder, exc) from None
     _SEARCHERS[str(folder)] = (stamp, searcher)
     return searcher
 
@@ -110,10 +116,28 @@ def open_folder(folder: Path) -> Index:
         raise damaged(folder, exc) from None
 
 
+class _WhooshIndexError(Exception):
+    """Stands for whoosh.index.IndexError (Whoosh's own, not the builtin) until Whoosh loads."""
+
+
+def _whoosh_error() -> type[Exception]:
+    try:
+        from whoosh.index import IndexError as whoosh_error
+    except ImportError:  # pragma: no cover (whoosh is a dependency)
+        return _WhooshIndexError
+    return whoosh_error
+
+
 # what reading a truncated, random or planted index file raises somewhere inside Whoosh
 DAMAGE: tuple[type[BaseException], ...] = (
     OSError, EOFError, pickle.UnpicklingError, struct.error, zlib.error, ValueError,
     IndexError, KeyError, TypeError, AttributeError, AssertionError, MemoryError,
+    _whoosh_error(),
+)  # fmt: skip
+# the part of it a search can meet while it reads postings and stored fields
+READ_DAMAGE: tuple[type[BaseException], ...] = (
+    OSError, EOFError, pickle.UnpicklingError, struct.error, zlib.error, IndexError,
+    _whoosh_error(),
 )  # fmt: skip
 
 
@@ -188,8 +212,11 @@ def indexed_key(archive: Archive, edition_id: str) -> str | None:
     """The split key the index holds for an edition (None when it holds none)."""
     if not exists(archive.index_dir):
         return None
-    with open_index(archive).searcher() as searcher:
-        doc = searcher.document(edition_id=edition_id)
+    try:
+        with open_index(archive).searcher() as searcher:
+            doc = searcher.document(edition_id=edition_id)
+    except DAMAGE as exc:
+        raise damaged(archive.index_dir, exc) from None
     return doc.get("split_key") if doc else None
 
 

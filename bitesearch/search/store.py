@@ -12,12 +12,10 @@ then ask Whoosh alone, and the next write (or `complete()`) makes them again.
 from __future__ import annotations
 
 import shutil
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from bitesearch import faults
 from bitesearch.archive import Archive
@@ -29,7 +27,6 @@ from bitesearch.search.vectors import Vectors
 COMPLETE = ".complete"  # in a building index: every file written, ready to swap in
 DERIVED = {COMPLETE, ".lock"}
 WRITER_MB = 256  # memory for the reindex writer: fewer, larger segment merges
-_THREADS = threading.Lock()  # flock is per open file: threads of one process queue here first
 
 
 class SearchStore:
@@ -45,7 +42,14 @@ class SearchStore:
     # reads: no lock (a reader sees the last commit, and tables only when they match it)
 
     def searcher(self) -> Any:
+        if not index.exists(self.folder) and self._interrupted():
+            with self.writing():  # a killed reindex left the index between two renames
+                pass
         return index.searcher_for(self.archive)
+
+    def _interrupted(self) -> bool:
+        building = self.archive.beside_index("building")
+        return (building / COMPLETE).is_file() or index.exists(self.archive.beside_index("old"))
 
     def tables(self, searcher: Any) -> Tables | None:
         return tables.tables_for(searcher, self.folder)
@@ -61,10 +65,8 @@ class SearchStore:
         """The one lock over every write to the search files, for this process's threads and
         for other processes (a second `ingest`, a `reindex`): a second writer waits. Taking it
         first completes what a killed `reindex` left between its two renames."""
-        lock = self.archive.beside_index("lock")
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        with _THREADS, open(lock, "a+b") as handle:
-            _lock_file(handle)
+        waiting = "another bitesearch is writing this archive's index"
+        with self.archive.lock("index", waiting):
             self._recover()
             yield
 
@@ -236,19 +238,6 @@ class SearchStore:
                 old.rename(self.folder)
         shutil.rmtree(building, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)
-
-
-def _lock_file(handle: IO[bytes]) -> None:
-    """An exclusive lock on the open file; a writer that has to wait says so, once."""
-    import fcntl
-
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        sys.stderr.write(
-            "bitesearch: another bitesearch is writing this archive's index; waiting\n"
-        )
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
 
 
 def edition_vectors(archive: Archive, edition: Edition, split: Split) -> Vectors:

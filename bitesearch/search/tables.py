@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bitesearch.archive import atomic_write, read_json, write_json
+from bitesearch.errors import BitesearchError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -234,7 +235,10 @@ def _rows(reader: Any, count: int, vectors: Any) -> np.ndarray:
 def current(searcher: Any, folder: Path) -> dict[str, Any] | None:
     """The tables' metadata when they were made from the index the searcher has open and from
     the vectors beside it; None otherwise. Reads no arrays (and imports no numpy)."""
-    meta = read_json(folder / META)
+    try:
+        meta = read_json(folder / META)
+    except BitesearchError:
+        return None  # damaged: the query asks Whoosh, and the next write makes them again
     if not meta or meta.get("schema") != SCHEMA or meta.get("index") != stamp(searcher):
         return None
     return meta if meta.get("vectors") == vectors_hash(folder) else None

@@ -18,8 +18,9 @@ from tests.conftest import run
 PACKAGE = Path(__file__).resolve().parents[2] / "bitesearch"
 # the calls that write the search files; only store.py may make them
 WRITES = {"save_index", "export_query_model", "write_tables", "add_document", "delete_by_term"}
-HOLD = (
-    "import fcntl, sys\n"
+HOLD = (  # a process holding the file lock until its stdin closes
+    "import fcntl, os, sys\n"
+    "os.makedirs(os.path.dirname(sys.argv[1]), exist_ok=True)\n"
     "handle = open(sys.argv[1], 'a+b')\n"
     "fcntl.flock(handle.fileno(), fcntl.LOCK_EX)\n"
     "print('held', flush=True)\n"
@@ -66,7 +67,7 @@ def test_a_second_writer_waits_for_the_first(
     split = archive.load_split(edition.id)
     assert split is not None
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(archive.beside_index("lock"))],
+        [sys.executable, "-c", HOLD, str(archive.root / ".locks" / "index")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -98,7 +99,7 @@ def test_reindex_waits_for_an_ingest_and_keeps_it(sample_copy: Path) -> None:
     """`reindex` run while the lock is held waits, then rebuilds with every edition."""
     archive = Archive(sample_copy)
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(archive.beside_index("lock"))],
+        [sys.executable, "-c", HOLD, str(archive.root / ".locks" / "index")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
