@@ -94,11 +94,12 @@ def _searched(archive: Archive, text: str, options: Any) -> Any:
     a stored field, a segment cut short) reported as the index's damage: one line, reindex."""
     from bitesearch.search.index import READ_DAMAGE, damaged
     from bitesearch.search.query import search
+    from bitesearch.search.store import SearchStore
 
     try:
         return search(archive, text, options)
     except READ_DAMAGE as exc:
-        raise damaged(archive.index_dir, exc) from None
+        raise damaged(SearchStore(archive).folder, exc) from None
 
 
 def _version(value: bool) -> None:
