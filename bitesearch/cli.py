@@ -71,6 +71,11 @@ def errors_to_exit(func: F) -> F:
 
 
 INTERRUPTED = "Interrupted: run the same command again to finish."
+PRIVATE_NETWORK = typer.Option(
+    "--allow-private-network",
+    help="Also fetch from this machine and private networks (loopback, 10.x, 192.168.x, "
+    "169.254.x ...: refused by default; or set BITESEARCH_ALLOW_PRIVATE_NETWORK=1).",
+)
 
 
 def os_error(exc: OSError) -> str:
@@ -189,6 +194,7 @@ def ingest(
     max_size: Annotated[
         str, typer.Option(help="The largest download accepted (e.g. 500MB, 2GB).")
     ] = "2GB",
+    allow_private_network: Annotated[bool, PRIVATE_NETWORK] = False,
     engine: Annotated[
         str,
         typer.Option(
@@ -264,7 +270,9 @@ def ingest(
         compute_type=COMPUTE_TYPES[engine],
     )
     check_model(transcribe)  # an unknown engine or model is an error before any work starts
-    fetch = FetchOptions(max_bytes=parse_size(max_size))
+    fetch = FetchOptions(
+        max_bytes=parse_size(max_size), allow_private_network=allow_private_network
+    )
     page_programme = _page(page, sources, fetch)
     options = IngestOptions(
         transcribe, programme, voices, vocabulary=vocabulary, jobs=jobs, replace=replace
@@ -354,6 +362,7 @@ def programme_command(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
     ] = None,
+    allow_private_network: Annotated[bool, PRIVATE_NETWORK] = False,
 ) -> None:
     """Read an edition's write-up page and print its programme file, to check and correct.
 
@@ -367,7 +376,9 @@ def programme_command(
     from bitesearch.sources.fetch import FetchOptions
     from bitesearch.sources.pages import fetch_programme
 
-    found, _recording = fetch_programme(url, FetchOptions())
+    found, _recording = fetch_programme(
+        url, FetchOptions(allow_private_network=allow_private_network)
+    )
     text = to_toml(found)
     if output is None:
         sys.stdout.write(text)

@@ -55,6 +55,13 @@ def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
+@pytest.fixture(autouse=True)
+def private_network_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test servers listen on 127.0.0.1, which bitesearch refuses to fetch from by default:
+    allowed here; the tests of that refusal delete the variable (tests/sources/test_network.py)."""
+    monkeypatch.setenv("BITESEARCH_ALLOW_PRIVATE_NETWORK", "1")
+
+
 def run(*args: str | Path) -> object:
     """Run the CLI in process; returns click's Result (exit_code, stdout, stderr)."""
     return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)

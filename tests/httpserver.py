@@ -2,12 +2,14 @@
 
 Each route is a `Route`: a body and a content type, and optionally a fault: drop the connection
 part-way (once), fail with a status a number of times, ignore Range, announce the wrong length,
-or redirect. Every request is logged (path, Range header, bytes sent) so a test can prove what
+redirect, answer a Range with the wrong bytes or without a Content-Range, or change the file
+between requests. Every request is logged (path, Range header, bytes sent) so a test can prove what
 was fetched.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -27,6 +29,9 @@ class Route:
     redirect: str = ""  # answer 302 to this location
     stall: float = 0.0  # wait this many seconds before the body, the first time (a timeout)
     status: int = 200
+    range_from: int | None = None  # answer any Range with the bytes from here (a wrong range)
+    content_range: bool = True  # False: a 206 without its Content-Range header
+    then: bytes | None = None  # the body from the second request on (the file changed)
 
 
 @dataclass
@@ -85,9 +90,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _body(self, route: Route, entry: Request) -> None:
         body, start = route.body, 0
+        if route.then is not None:
+            route.body, route.then = route.then, None
         match = re.match(r"bytes=(\d+)-$", entry.range)
         if match and not route.ignore_range:
-            start = int(match.group(1))
+            start = int(match.group(1)) if route.range_from is None else route.range_from
             if start >= len(body):
                 self.send_response(416)
                 self.send_header("Content-Range", f"bytes */{len(body)}")
@@ -95,7 +102,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.end_headers()
                 return
             self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
+            if route.content_range:
+                self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
         else:
             self.send_response(route.status)
         chunk = body[start:]
@@ -117,8 +125,9 @@ class _Handler(BaseHTTPRequestHandler):
         # logged before writing: the client can finish reading (and a test look at the log)
         # before this thread gets past the write
         entry.sent = len(chunk)
-        self.wfile.write(chunk)
-        self.wfile.flush()
+        with contextlib.suppress(ConnectionError):  # the client hung up (a range it distrusts)
+            self.wfile.write(chunk)
+            self.wfile.flush()
 
 
 def start() -> tuple[Server, ThreadingHTTPServer]:

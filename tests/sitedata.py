@@ -103,3 +103,28 @@ what the council knows.</p>
 <p>Alex Rivers (Head of Digital, Liverpool City Region) closed the evening.</p>
 <p>Thanks to everyone who came. Update: slides are on the wiki.</p>
 </article></body></html>""".encode()
+
+
+# feedparser keeps an entity whose value holds no '&' for its loose parser, which it falls back
+# to when the strict parse fails: a '--' inside a comment (not well-formed XML) before the
+# DOCTYPE made the strict parse fail before it saw the declarations
+COMMENT = "<!-- the -- in here makes the document not well-formed -->"
+ITEM = (
+    '<item><title>Data Bites #9</title><guid>bomb</guid><enclosure url="http://127.0.0.1:1/a.mp3"'
+    ' type="audio/mpeg" length="1"/></item>'
+)
+
+
+def entity_bomb(value: int = 1000, references: int = 100, encoding: str = "utf-8") -> bytes:
+    """An RSS feed whose title is `references` references to one entity of `value` bytes: with
+    10,000 and 10,000, 40 KB of feed that feedparser's loose parser made a 100 MB title of."""
+    return declaring(f'<!ENTITY a "{"x" * value}">', "&a;" * references, encoding=encoding)
+
+
+def declaring(subset: str, title: str = "Data Bites", encoding: str = "utf-8") -> bytes:
+    """A feed with a DOCTYPE whose internal subset is `subset`, after the comment above."""
+    declared = encoding.split("-le")[0].split("-be")[0].upper()
+    return (
+        f'<?xml version="1.0" encoding="{declared}"?>\n{COMMENT}\n<!DOCTYPE rss [\n{subset}\n]>\n'
+        f'<rss version="2.0"><channel><title>{title}</title>{ITEM}</channel></rss>'
+    ).encode(encoding)

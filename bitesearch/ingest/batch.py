@@ -28,7 +28,20 @@ def ingest_item(
     source_options: SourceOptions,
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Ingest one item: from the archive's own copy when it has one, else after downloading."""
+    """Ingest one item: from the archive's own copy when it has one, else after downloading;
+    what the listing noticed about the item (a feed cut short) goes into its report."""
+    report = _ingest_item(archive, item, options, source_options, progress)
+    report.warnings[:0] = item.warnings
+    return report
+
+
+def _ingest_item(
+    archive: Archive,
+    item: Item,
+    options: IngestOptions,
+    source_options: SourceOptions,
+    progress: Progress | None = None,
+) -> IngestReport:
     if item.error:
         raise BitesearchError(item.error)
     origin = _origin(item, source_options)
@@ -92,7 +105,7 @@ def report_for(item: Item, status: str, error: str = "") -> IngestReport:
     return IngestReport(
         source=item.link or item.location, edition_id="", edition=number, duration=0.0,
         talks=0, passages=0, method="", status=status, item=item.id,
-        title=item.title or item.location, error=error,
+        title=item.title or item.location, error=error, warnings=list(item.warnings),
     )  # fmt: skip
 
 

@@ -217,9 +217,9 @@ class SearchStore:
             for pid, f, row in zip(mine, fields, rows, strict=True):
                 known[pid] = (str(f["kind"])[0], row)
         ids = sorted(known, key=lambda p: live[p])
-        matrix = np.array([known[p][1] for p in ids], dtype=np.float32).reshape(len(ids), -1)
         if not ids:
             return vectors.empty()
+        matrix = np.array([known[p][1] for p in ids], dtype=np.float32)
         return Vectors(ids, "".join(known[p][0] for p in ids), matrix)
 
     def _recover(self) -> None:

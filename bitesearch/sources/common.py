@@ -46,6 +46,7 @@ class Item:
     programme: Programme | None = None
     info: dict[str, Any] | None = None  # yt-dlp's full info, when the listing already has it
     error: str = ""  # refused while listing (e.g. a file:// enclosure): reported, not ingested
+    warnings: list[str] = field(default_factory=list)  # e.g. its feed looks cut off: to print
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ a download interrupted by a crash resumes from its .part file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from pathlib import Path
 
@@ -17,18 +18,29 @@ from bitesearch.audio import probe, sha256_file
 from bitesearch.errors import BitesearchError
 from bitesearch.sources import feeds, platforms
 from bitesearch.sources.common import MEDIA_SUFFIXES, Item, SourceOptions, bound, is_platform
-from bitesearch.sources.fetch import ByteProgress, check_url, download, fetch_bytes, is_url, peek
+from bitesearch.sources.fetch import (
+    ByteProgress,
+    check_address,
+    check_url,
+    download,
+    fetch_bytes,
+    is_url,
+    network_guard,
+    peek,
+)
 
 
 def expand(source: str, options: SourceOptions) -> list[Item]:
-    """The items a SOURCE names, bounded by --since and --limit."""
+    """The items a SOURCE names, bounded by --since and --limit. A URL on an address the
+    options do not allow (this machine, a private network) is refused before it is fetched."""
     if not is_url(source):
         return [Item(id="", kind="file", location=source)]
-    check_url(source)
-    if is_platform(source):
-        items = platforms.items(source, options.fetch)
-    else:
-        items = _by_content(source, options)
+    check_address(check_url(source), options.fetch)
+    with network_guard(options.fetch):
+        if is_platform(source):
+            items = platforms.items(source, options.fetch)
+        else:
+            items = _by_content(source, options)
     return bound(items, options.since, options.limit)
 
 
@@ -41,7 +53,7 @@ def _by_content(url: str, options: SourceOptions) -> list[Item]:
         return [_url_item(url)]
     if feeds.looks_like_feed(head, content_type):
         data, final = fetch_bytes(url, options.fetch)
-        return feeds.parse(data, final)
+        return feeds.parse(data, final, options.fetch)
     return platforms.items(url, options.fetch)
 
 
@@ -64,21 +76,39 @@ def _suffix(url: str) -> str:
 def fetch_item(
     archive: Archive, item: Item, options: SourceOptions, progress: ByteProgress | None = None
 ) -> tuple[Path, Path | None]:
-    """The item's audio in downloads/ (and captions, when asked for), proven to decode."""
-    stem = hashlib.sha256(item.id.encode()).hexdigest()[:16]  # never a name from a title
-    captions = None
-    if item.kind == "media":
-        path, captions = platforms.download(item, archive.downloads, stem, options, progress)
-    else:
-        path = archive.downloads / f"{stem}{_safe_suffix(item.location)}"
-        if not path.exists():
-            download(item.location, path, options.fetch, progress)
+    """The item's audio in downloads/ (and captions, when asked for), proven to decode. A
+    failed download leaves no empty downloads/ folder behind."""
+    try:
+        with network_guard(options.fetch):
+            path, captions = _fetch(archive, item, options, progress)
+    except BaseException:
+        _remove_if_empty(archive.downloads)
+        raise
     try:
         probe(path)
     except BitesearchError as exc:
         path.unlink(missing_ok=True)
+        _remove_if_empty(archive.downloads)
         raise BitesearchError(f"{item.location}: the download does not decode ({exc})") from None
     return path, captions
+
+
+def _fetch(
+    archive: Archive, item: Item, options: SourceOptions, progress: ByteProgress | None
+) -> tuple[Path, Path | None]:
+    stem = hashlib.sha256(item.id.encode()).hexdigest()[:16]  # never a name from a title
+    if item.kind == "media":
+        return platforms.download(item, archive.downloads, stem, options, progress)
+    path = archive.downloads / f"{stem}{_safe_suffix(item.location)}"
+    if not path.exists():
+        download(item.location, path, options.fetch, progress)
+    return path, None
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """folder removed when nothing is in it; another item's download may be (--jobs): kept."""
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 def _safe_suffix(url: str) -> str:

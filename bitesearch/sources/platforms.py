@@ -4,7 +4,8 @@ yt-dlp lists a single recording or a playlist, and downloads the best audio (and
 captions) into the archive's downloads/ folder under a name made from a hash of the item's id.
 Its id, title, upload date, description and chapters are kept; chapters titled "Speaker: Talk"
 become the edition's talks, with their times. Only http and https URLs are handed to it or
-accepted from it.
+accepted from it, and it runs inside fetch.network_guard, so none of its connections reaches
+this machine or a private network unless the options allow it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,14 @@ from bitesearch.sources.common import (
     parse_talk_line,
     series_name,
 )
-from bitesearch.sources.fetch import ByteProgress, FetchOptions, check_url
+from bitesearch.sources.fetch import (
+    ByteProgress,
+    FetchOptions,
+    check_address,
+    check_url,
+    network_guard,
+    refused,
+)
 
 # the best audio fetched over http(s), plain or as an HLS playlist (whose segments are http(s));
 # never rtmp, rtsp or mms
@@ -63,33 +71,48 @@ def _params(fetch: FetchOptions, **extra: Any) -> dict[str, Any]:
         "noplaylist": False,
         "extract_flat": "in_playlist",
         "enable_file_urls": False,
+        # yt-dlp's own downloaders, in this process, where network_guard sees their connections
+        # (an ffmpeg subprocess resolves names itself); live streams, which still go to ffmpeg,
+        # are refused (refuse_live)
+        "external_downloader": {"default": "native"},
         "color": {"stdout": "never", "stderr": "never"},
         **extra,
     }
 
 
 def _extract(
-    url: str, params: dict[str, Any], download: bool = False, info: dict[str, Any] | None = None
+    url: str,
+    fetch: FetchOptions,
+    params: dict[str, Any],
+    download: bool = False,
+    info: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """yt-dlp's info for url (downloading when asked); from `info` already extracted, if given."""
+    """yt-dlp's info for url (downloading when asked); from `info` already extracted, if given.
+    yt-dlp runs inside network_guard: whichever of its requests meets an address the options
+    do not allow (a redirect, a media or caption URL), it ends in that one refusal line."""
     import yt_dlp
 
-    check_url(url)
-    try:
-        with yt_dlp.YoutubeDL(params) as ydl:
-            if info is not None:
-                result = ydl.process_ie_result(dict(info), download=download)
-            else:
-                result = ydl.extract_info(url, download=download)
-            return dict(ydl.sanitize_info(result))
-    except yt_dlp.utils.YoutubeDLError as exc:
-        message = re.sub(r"^ERROR:\s*", "", str(exc)).splitlines()[0]
-        raise BitesearchError(f"{url}: {message}") from None
+    check_address(check_url(url), fetch)
+    with network_guard(fetch) as guard:
+        try:
+            with yt_dlp.YoutubeDL(params) as ydl:
+                if info is not None:
+                    result = ydl.process_ie_result(dict(info), download=download)
+                else:
+                    result = ydl.extract_info(url, download=download)
+                return dict(ydl.sanitize_info(result))
+        except Exception as exc:
+            if guard.refused:  # however yt-dlp wrapped it, or kept only its text
+                raise BitesearchError(refused(url, guard.refused[0])) from None
+            if not isinstance(exc, yt_dlp.utils.YoutubeDLError):
+                raise
+            message = re.sub(r"^ERROR:\s*", "", str(exc)).splitlines()[0]
+            raise BitesearchError(f"{url}: {message}") from None
 
 
 def items(url: str, fetch: FetchOptions) -> list[Item]:
     """The recordings at url: one, or each entry of a playlist (newest first, as listed)."""
-    info = _extract(url, _params(fetch))
+    info = _extract(url, fetch, _params(fetch))
     if info.get("_type") == "playlist":
         return [_item(entry, _resolved(entry)) for entry in info.get("entries") or [] if entry]
     return [_item(info, info)]
@@ -188,10 +211,11 @@ def download(
         writeautomaticsub=options.captions,
         subtitleslangs=CAPTION_LANGS,
         subtitlesformat="vtt/srt/best",
+        match_filter=refuse_live,
     )
     folder.mkdir(parents=True, exist_ok=True)
-    _check_formats(item)
-    info = _extract(item.location, params, download=True, info=item.info)
+    _check_formats(item, options.fetch)
+    info = _extract(item.location, options.fetch, params, download=True, info=item.info)
     path = _downloaded(info, folder, stem)
     if path.stat().st_size > options.fetch.max_bytes:
         path.unlink()
@@ -199,6 +223,15 @@ def download(
             f"{item.location} is larger than the {options.fetch.max_bytes:,}-byte cap"
         )
     return path, _captions(info)
+
+
+def refuse_live(info: dict[str, Any], *, incomplete: bool = False) -> str | None:
+    """yt-dlp's match_filter on a download: a live stream is refused, not recorded (yt-dlp
+    would hand it to ffmpeg, out of network_guard's sight, and it has no end to wait for)."""
+    if info.get("is_live"):
+        where = info.get("webpage_url") or info.get("url") or info.get("id")
+        raise BitesearchError(f"{where} is a live stream: bitesearch ingests recordings")
+    return None
 
 
 def _hook(progress: ByteProgress) -> Any:
@@ -209,10 +242,11 @@ def _hook(progress: ByteProgress) -> Any:
     return hook
 
 
-def _check_formats(item: Item) -> None:
-    """A listed recording whose media URL is not http(s) is refused before yt-dlp fetches it."""
+def _check_formats(item: Item, fetch: FetchOptions) -> None:
+    """A listed recording whose media URL is not http(s), or is on an address the options do
+    not allow, is refused before yt-dlp fetches it."""
     if item.info and item.info.get("url"):
-        check_url(str(item.info["url"]))
+        check_address(check_url(str(item.info["url"])), fetch)
 
 
 def _is_media(path: Path) -> bool:

@@ -114,3 +114,67 @@ def test_a_timeout_is_retried(http_server: Server, tmp_path: Path) -> None:
     options = FetchOptions(retries=2, backoff=0.01, timeout=0.5)
     result = download(http_server.url("/slow.mp3"), tmp_path / "a.mp3", options)
     assert result.attempts == 2 and (tmp_path / "a.mp3").read_bytes() == BODY
+
+
+RESUMED = (bytes(range(256)) * 400)[:96_800]
+
+
+def test_a_resume_answered_with_another_range_starts_over(
+    http_server: Server, tmp_path: Path
+) -> None:
+    """Asked for bytes 48,400- of a part, the server sends bytes 72,600- as a 206: those 24,200
+    bytes are not the rest of the file, nor the whole of it."""
+    (tmp_path / "a.mp3.part").write_bytes(RESUMED[:48_400])
+    http_server.routes["/a.mp3"] = Route(RESUMED, range_from=72_600)
+    result = download(http_server.url("/a.mp3"), tmp_path / "a.mp3", FAST)
+    assert (tmp_path / "a.mp3").read_bytes() == RESUMED and result.size == 96_800
+    assert [r.range for r in http_server.requests("/a.mp3")] == ["bytes=48400-", ""]
+
+
+def test_a_206_without_a_content_range_is_not_trusted(http_server: Server, tmp_path: Path) -> None:
+    (tmp_path / "a.mp3.part").write_bytes(RESUMED[:48_400])
+    http_server.routes["/a.mp3"] = Route(RESUMED, content_range=False)
+    download(http_server.url("/a.mp3"), tmp_path / "a.mp3", FAST)
+    assert (tmp_path / "a.mp3").read_bytes() == RESUMED
+    assert [r.range for r in http_server.requests("/a.mp3")] == ["bytes=48400-", ""]
+
+
+def test_a_resume_with_another_total_starts_over(http_server: Server, tmp_path: Path) -> None:
+    """The file changed on the server between attempts: the 206's total is not the size the
+    first answer gave, so the old part is not glued to the new file's tail."""
+    changed = BODY[::-1] + b"and a little more"
+    http_server.routes["/a.mp3"] = Route(BODY, drop_after=5000, then=changed)
+    result = download(http_server.url("/a.mp3"), tmp_path / "a.mp3", FAST)
+    assert (tmp_path / "a.mp3").read_bytes() == changed and result.size == len(changed)
+    assert [r.range for r in http_server.requests("/a.mp3")] == ["", "bytes=5000-", ""]
+
+
+def test_a_server_that_always_answers_the_wrong_range_gives_up(
+    http_server: Server, tmp_path: Path
+) -> None:
+    """A 206 for bytes 0- without a Content-Range, even to a request for the whole file."""
+    http_server.routes["/a.mp3"] = Route(RESUMED, status=206, content_range=False)
+    with pytest.raises(
+        BitesearchError, match=r"gave up after 4 attempts .*without a Content-Range"
+    ):
+        download(http_server.url("/a.mp3"), tmp_path / "a.mp3", FAST)
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_small_body_cut_off_by_the_server_is_fetched_again(http_server: Server) -> None:
+    """A feed or page shorter than its Content-Length was cut off: read again, not parsed."""
+    body = b"<rss><channel>" + b"<item/>" * 1000 + b"</channel></rss>"
+    http_server.routes["/feed.xml"] = Route(body, "application/rss+xml", drop_after=1000)
+    assert fetch_bytes(http_server.url("/feed.xml"), FAST)[0] == body
+    assert [r.sent for r in http_server.requests("/feed.xml")] == [1000, len(body)]
+    http_server.routes["/short.xml"] = Route(body, "application/rss+xml", extra_length=10)
+    with pytest.raises(BitesearchError, match=r"short.xml: gave up .*truncated"):
+        fetch_bytes(http_server.url("/short.xml"), FAST)
+
+
+def test_the_cap_on_feeds_and_pages_does_not_send_to_max_size(http_server: Server) -> None:
+    """--max-size sets the cap on recordings; the one on feeds and pages is another."""
+    http_server.routes["/feed.xml"] = Route(b"x" * 2000, "application/rss+xml")
+    with pytest.raises(BitesearchError, match="1,000-byte cap for feeds and pages") as caught:
+        fetch_bytes(http_server.url("/feed.xml"), FAST, limit=1000)
+    assert "--max-size" not in str(caught.value)

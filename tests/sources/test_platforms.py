@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from bitesearch.archive import Archive
+from bitesearch.errors import BitesearchError
 from bitesearch.search.query import deep_link
 from bitesearch.sources.common import is_platform
 from bitesearch.sources.fetch import FetchOptions
-from bitesearch.sources.platforms import _item, items
+from bitesearch.sources.platforms import _item, items, refuse_live
 from tests.conftest import run
 from tests.httpserver import Route, Server
 
@@ -128,3 +129,11 @@ def test_platforms_and_their_deep_links(url: str, expected: str) -> None:
 def test_only_http_and_https_reach_yt_dlp(own_archive: Path) -> None:
     result = run("ingest", "file:///etc/passwd")
     assert result.exit_code == 1 and "only http and https" in result.stderr
+
+
+def test_a_live_stream_is_refused_not_handed_to_ffmpeg() -> None:
+    """yt-dlp gives live streams to an ffmpeg subprocess, whose connections no guard sees."""
+    url = "https://www.youtube.com/watch?v=live"
+    with pytest.raises(BitesearchError, match="is a live stream"):
+        refuse_live({"is_live": True, "webpage_url": url})
+    assert refuse_live({"is_live": False, "webpage_url": url}) is None
