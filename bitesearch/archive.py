@@ -32,15 +32,16 @@ import sys
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, TypeVar
 
 from bitesearch.errors import BitesearchError
 from bitesearch.models import Edition, Split, Transcript
 
+T = TypeVar("T")
 ARCHIVE_ENV = "BITESEARCH_ARCHIVE"
 _GUARD = threading.Lock()
 _THREAD_LOCKS: dict[str, threading.Lock] = {}  # flock is per open file: threads queue here
@@ -111,16 +112,25 @@ class Archive:
         return [d for d in self.recordings.iterdir() if (d / EDITION_FILE).is_file()]
 
     def load_edition(self, edition_id: str) -> Edition | None:
-        data = read_json(self.edition_dir(edition_id) / EDITION_FILE)
-        return Edition.from_dict(data) if data else None
+        """The edition's metadata; its paths checked to stay inside its folder."""
+        folder = self.edition_dir(edition_id)
+        edition = _load(folder / EDITION_FILE, Edition.from_dict)
+        for name in (edition.source.file, edition.source.captions) if edition else ():
+            if name:
+                inside(folder, name, f"{folder / EDITION_FILE}: the source file")
+        return edition
 
     def load_transcript(self, edition_id: str) -> Transcript | None:
-        data = read_json(self.edition_dir(edition_id) / TRANSCRIPT_FILE)
-        return Transcript.from_dict(data) if data else None
+        return _load(self.edition_dir(edition_id) / TRANSCRIPT_FILE, Transcript.from_dict)
 
     def load_split(self, edition_id: str) -> Split | None:
-        data = read_json(self.edition_dir(edition_id) / SPLIT_FILE)
-        return Split.from_dict(data) if data else None
+        """The edition's split; every talk's clip checked to stay inside the edition's folder."""
+        folder = self.edition_dir(edition_id)
+        split = _load(folder / SPLIT_FILE, Split.from_dict)
+        for talk in split.talks if split else []:
+            if talk.clip:
+                inside(folder, talk.clip, f"{folder / SPLIT_FILE}: talk {talk.slot}'s clip")
+        return split
 
     def find_by_sha(self, sha256: str) -> Edition | None:
         return next((e for e in self.editions() if e.source.sha256 == sha256), None)
@@ -151,6 +161,39 @@ class Archive:
             raise BitesearchError(f"no edition {ref!r} in {self.root} ({hint})")
         ids = ", ".join(e.id for e in matches)
         raise BitesearchError(f"edition {ref!r} is ambiguous: use one of its ids: {ids}")
+
+
+def _load(path: Path, parse: Callable[[dict[str, Any]], T]) -> T | None:
+    """An archive file read into its dataclass; a file of the wrong shape is one clear error."""
+    data = read_json(path)
+    if not data:
+        return None
+    try:
+        return parse(data)
+    except (TypeError, KeyError, ValueError, AttributeError, IndexError) as exc:
+        raise BitesearchError(
+            f"{path} is not a bitesearch file it can read ({exc.__class__.__name__}: {exc}); "
+            "delete it and run ingest again (it is made again from the recording)"
+        ) from None
+
+
+def inside(folder: Path, relative: str, what: str) -> Path:
+    """folder/relative, when it is a plain relative path that stays inside folder once every
+    symlink is resolved; anything else (an absolute path, "..", a link out) is an error."""
+    parts = Path(relative).parts
+    plain = relative and "\0" not in relative and "\\" not in relative
+    if not plain or Path(relative).is_absolute() or ".." in parts or len(relative) > 255:
+        raise BitesearchError(
+            f"{what} {relative[:80]!r} is not a plain path inside {folder}: the file was "
+            "edited or planted; fix it (or delete it and run ingest again)"
+        )
+    target = folder / relative
+    if not target.resolve().is_relative_to(folder.resolve()):
+        raise BitesearchError(
+            f"{what} {relative[:80]!r} leads out of {folder} (through a symlink): "
+            "remove the link, then run the same command again"
+        )
+    return target
 
 
 def slugify(text: str, max_length: int = 40) -> str:

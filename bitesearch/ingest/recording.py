@@ -30,6 +30,7 @@ from bitesearch.archive import (
     VOICES_FILE,
     Archive,
     copy_file,
+    inside,
     slugify,
     write_json,
 )
@@ -359,7 +360,8 @@ def _store_source(run: _Run, source: Path, origin: Origin) -> bool:
         write_json(run.folder / EDITION_FILE, run.edition.to_dict())
         faults.point("edition")
         changed = True
-    if run.edition.source.file and not (target := run.folder / run.edition.source.file).exists():
+    name = run.edition.source.file
+    if name and not (target := inside(run.folder, name, "the source file")).exists():
         if run.consume:  # a finished download in the archive: a rename, not a 2 GB copy
             source.replace(target)
         else:
@@ -463,8 +465,12 @@ def _clips(run: _Run, split: Split) -> bool:
     source = run.folder / run.edition.source.file
     todo = [t for t in split.talks if t.clip and run.edition.source.file]
     todo = [t for t in todo if not (run.folder / t.clip).exists()]
+    targets = [inside(run.folder, t.clip, f"talk {t.slot}'s clip") for t in todo]  # checked again
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        cuts = [pool.submit(cut_clip, source, t.start, t.end, run.folder / t.clip) for t in todo]
+        cuts = [
+            pool.submit(cut_clip, source, t.start, t.end, target)
+            for t, target in zip(todo, targets, strict=True)
+        ]
         for cut in cuts:
             cut.result()
             faults.point("clip")
