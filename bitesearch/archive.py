@@ -40,6 +40,7 @@ from typing import IO, Any, Literal, TypeVar
 
 from bitesearch.errors import BitesearchError
 from bitesearch.models import Edition, Split, Transcript
+from bitesearch.programme import check_programme, check_source
 
 T = TypeVar("T")
 ARCHIVE_ENV = "BITESEARCH_ARCHIVE"
@@ -114,10 +115,15 @@ class Archive:
     def load_edition(self, edition_id: str) -> Edition | None:
         """The edition's metadata; its paths checked to stay inside its folder."""
         folder = self.edition_dir(edition_id)
-        edition = _load(folder / EDITION_FILE, Edition.from_dict)
-        for name in (edition.source.file, edition.source.captions) if edition else ():
+        path = folder / EDITION_FILE
+        edition = _load(path, Edition.from_dict)
+        if edition is None:
+            return None
+        for name in (edition.source.file, edition.source.captions):
             if name:
-                inside(folder, name, f"{folder / EDITION_FILE}: the source file")
+                inside(folder, name, f"{path}: the source file")
+        edition.programme = check_programme(edition.programme, str(path))  # bounded, cleaned
+        edition.source = check_source(edition.source, str(path))
         return edition
 
     def load_transcript(self, edition_id: str) -> Transcript | None:

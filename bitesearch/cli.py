@@ -298,7 +298,8 @@ def ingest(
             _stderr().print(f"Warning: {report.edition_id}: {warning}", markup=False)
     if failures:
         for source, message in failures:
-            _stderr().print(f"Error: {source}: {message}", markup=False)
+            shown = source if len(source) <= 100 else source[:97] + "..."  # a title from outside
+            _stderr().print(f"Error: {shown}: {message}", markup=False)
         raise typer.Exit(1)
 
 
@@ -372,20 +373,21 @@ def programme_command(
     Example: bitesearch programme https://example.org/data-bites-56 -o programme.toml
     """
     from bitesearch.archive import atomic_write
-    from bitesearch.programme import to_toml
+    from bitesearch.programme import check_programme, to_toml
     from bitesearch.sources.fetch import FetchOptions
     from bitesearch.sources.pages import fetch_programme
 
     found, _recording = fetch_programme(
         url, FetchOptions(allow_private_network=allow_private_network)
     )
+    found = check_programme(found, url)  # a page's text is bounded as any programme's
     text = to_toml(found)
     if output is None:
         sys.stdout.write(text)
         return
     with atomic_write(output) as handle:
         handle.write(text)
-    _stderr().print(f"Wrote {output} ({len(found.talks)} talks).")
+    _stderr().print(f"Wrote {output} ({len(found.talks)} talks).", markup=False)
 
 
 @app.command()

@@ -46,7 +46,7 @@ from bitesearch.models import (
     Transcript,
     Word,
 )
-from bitesearch.programme import load_programme
+from bitesearch.programme import check_programme, check_source, load_programme
 from bitesearch.search.store import SearchStore
 from bitesearch.sources import captions
 from bitesearch.split import voices
@@ -187,7 +187,8 @@ def _target(
     """The edition this source was (if any), its programme, and the edition id it becomes;
     found without writing anything."""
     known = _known(archive, origin.item, sha)
-    programme = programme or _programme(origin, known)
+    where = origin.name or str(source)  # what the feed, page or platform said is bounded too
+    programme = check_programme(programme or _programme(origin, known), where)
     named = Path(_name_only(origin.title)) if origin.title else source  # not the download's hash
     return known, programme, edition_id_for(programme, named, sha)
 
@@ -236,6 +237,7 @@ def _plan(
         chapters=list(origin.chapters) or was.chapters,
         captions=_captions_file(source, origin),
     )
+    info = check_source(info, origin.name or str(source))
     return Edition(id=edition_id, programme=programme, source=info)
 
 

@@ -1,5 +1,9 @@
 """What the CLI shows for ingest and talks: rich tables and the ingest progress bar (search
-hits and transcripts are in views.py, so a query does not import the ingest machinery)."""
+hits and transcripts are in views.py, so a query does not import the ingest machinery).
+
+Every string from outside (titles, names, file names, URLs) goes into rich as a Text, which
+rich never parses for markup: a title holding "[/]" would raise MarkupError, "[bold red]" would
+restyle the table. Only our own constant strings are markup."""
 
 from __future__ import annotations
 
@@ -50,8 +54,9 @@ def ingest_progress(quiet: bool, console: Console | None = None) -> Iterator[Any
         yield lambda name: None
         return
 
-    columns = (TextColumn("{task.description}"), BarColumn(bar_width=24), SpeedColumn(),
-               TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn())  # fmt: skip
+    name = TextColumn("{task.description}", markup=False)  # a file or feed item's own name
+    columns = (name, BarColumn(bar_width=24), SpeedColumn(), TimeElapsedColumn(),
+               TextColumn("left"), TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=console, transient=False) as bar:
 
         def for_source(name: str) -> Any:
@@ -92,7 +97,8 @@ def ingest_table(reports: list[IngestReport], title: str = "Ingested") -> Table:
         status = Text(r.status, style=STATUS_STYLES.get(r.status, ""))
         duration = hms(r.duration) if r.duration else "-"
         talks = str(r.talks) if r.edition_id else "-"
-        table.add_row(r.edition_id or "-", r.title or r.source, status, duration, talks, seconds)
+        item = Text(r.title or r.source)
+        table.add_row(Text(r.edition_id or "-"), item, status, duration, talks, seconds)
     return table
 
 
@@ -127,7 +133,7 @@ def talks_tables(rows: list[dict[str, Any]]) -> Group:
     for edition_id in dict.fromkeys(row["edition_id"] for row in rows):
         mine = [r for r in rows if r["edition_id"] == edition_id]
         label, date = mine[0]["label"], mine[0]["date"]
-        title = " · ".join(dict.fromkeys(x for x in (label, date, edition_id) if x))
+        title = Text(" · ".join(dict.fromkeys(x for x in (label, date, edition_id) if x)))
         table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, title_style="bold")
         for column in ("#", "speakers", "title", "start", "questions", "end", "split"):
             table.add_column(column, no_wrap=column in ("#", "start", "questions", "end"))
@@ -137,9 +143,9 @@ def talks_tables(rows: list[dict[str, Any]]) -> Group:
     return Group(*tables)
 
 
-def _talk_cells(row: dict[str, Any]) -> list[str]:
+def _talk_cells(row: dict[str, Any]) -> list[str | Text]:
     split = f"estimated {row['confidence']:.0%}" if row["estimated"] else "given"
     qa = hms(row["qa_start"]) if row["qa_start"] is not None else "-"
-    speakers = " and ".join(row["speakers"]) or "-"
-    title = row["title"] or "Untitled"
+    speakers = Text(" and ".join(row["speakers"]) or "-")
+    title = Text(row["title"] or "Untitled")
     return [str(row["talk"]), speakers, title, hms(row["start"]), qa, hms(row["end"]), split]

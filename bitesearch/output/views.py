@@ -1,6 +1,8 @@
 """What a query and `show` print: talks with their passages, facets, a talk's transcript.
 
 Kept apart from render.py so the query path imports rich's console and nothing of ingest.
+Every string from an archive (titles, names, snippets, links) goes into rich as a Text, which
+rich never parses for markup (see render.py).
 """
 
 from __future__ import annotations
@@ -92,12 +94,12 @@ def facets_view(facets: dict[str, dict[str, int]], top: int = 10) -> Group:
     """Matching passages by speaker, edition and year (the most frequent first)."""
     tables = []
     for name, counts in facets.items():
-        table = Table(title=f"passages by {name}", title_justify="left", box=box.SIMPLE_HEAD)
+        table = Table(title=Text(f"passages by {name}"), title_justify="left", box=box.SIMPLE_HEAD)
         table.add_column(name)
         table.add_column("passages", justify="right")
         rows = sorted(counts.items()) if name == "year" else list(counts.items())[:top]
         for value, count in rows:
-            table.add_row(value, str(count))
+            table.add_row(Text(value), str(count))
         if name != "year" and len(counts) > top:
             table.add_row(f"… {len(counts) - top} more", "")
         tables.append(table)

@@ -14,5 +14,6 @@ the passage vectors, the query weights); query.py answers a query from them.
     snippets.py   highlighted snippets
     hybrid.py     the query's vector, vector ranking, reciprocal rank fusion
     cite.py       a hit's citation: who, what, which edition, when, the moment, the link
+    caps.py       what one query may cost: fuzzy distance, words a prefix stands for
     query.py      a query: parse, rank, group by talk
 """

@@ -5,6 +5,8 @@ Hybrid (the default): the keyword (BM25) ranking and the meaning (vector) rankin
 by reciprocal rank fusion. A query with operators that decide what matches (AND, NOT, fields,
 "phrases", prefix*, fuzzy~) keeps exactly its keyword matches, re-ranked by meaning. With
 `exact`, the words are searched as typed: BM25 only, no synonyms, no vectors.
+
+What one query may cost is capped (caps.py); each cap is said in the result's notes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bitesearch.archive import Archive
 from bitesearch.errors import UsageError
 from bitesearch.models import Hit, Moment
 from bitesearch.search import hybrid
+from bitesearch.search.caps import capped
 from bitesearch.search.cite import citation
 from bitesearch.search.filters import Filters
 from bitesearch.search.hybrid import Meaning
@@ -92,6 +95,7 @@ def search(archive: Archive, text: str, options: QueryOptions | None = None) -> 
     notes: list[str] = []
     expansion = Expansion(text, ()) if options.exact else expand(text)
     query = _parse(searcher.schema, expansion.text, text, notes)
+    query = capped(searcher.reader(), query, notes)
     filters = options.filters().query(archive, searcher)
     highlight = _terms(searcher, query)
     query = without_common_words(searcher, query)

@@ -6,6 +6,7 @@ says them, and each item's audio (and captions) downloaded into the archive.
 
     common.py     Item, SourceOptions; edition numbers, series and "Speaker: Title" lines
     fetch.py      HTTP: .part files, Range resume, retries, size cap, checked redirects
+    network.py    which addresses may be reached: private networks refused at every hop
     feeds.py      podcast feeds (feedparser over defusedxml)
     platforms.py  YouTube, SoundCloud and <video> pages through yt-dlp
     pages.py      an edition's write-up page as its programme

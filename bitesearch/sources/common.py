@@ -11,7 +11,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bitesearch.models import Programme
-from bitesearch.sources.fetch import FetchOptions
+
+DEFAULT_MAX_BYTES = 2 * 10**9  # 2 GB: a three-hour video is well under it
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    max_bytes: int = DEFAULT_MAX_BYTES
+    retries: int = 4  # further attempts after the first
+    backoff: float = 0.5  # seconds before the first retry, doubled for each one after
+    timeout: float = 30.0  # seconds without a byte before an attempt counts as failed
+    max_redirects: int = 5
+    # True lets requests reach loopback, private and link-local addresses (refused by default)
+    allow_private_network: bool = False
+
 
 MEDIA_SUFFIXES = (
     ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp4", ".m4v", ".webm",

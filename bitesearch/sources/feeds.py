@@ -22,7 +22,8 @@ from typing import Any
 from bitesearch.errors import BitesearchError
 from bitesearch.models import Programme
 from bitesearch.sources.common import Item, edition_number, series_name
-from bitesearch.sources.fetch import FetchOptions, check_url, url_refusal
+from bitesearch.sources.fetch import FetchOptions, check_url
+from bitesearch.sources.network import url_refusal
 
 AUDIO_SUFFIXES = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp4", ".webm")
 

@@ -18,16 +18,8 @@ from bitesearch.audio import probe, sha256_file
 from bitesearch.errors import BitesearchError
 from bitesearch.sources import feeds, platforms
 from bitesearch.sources.common import MEDIA_SUFFIXES, Item, SourceOptions, bound, is_platform
-from bitesearch.sources.fetch import (
-    ByteProgress,
-    check_address,
-    check_url,
-    download,
-    fetch_bytes,
-    is_url,
-    network_guard,
-    peek,
-)
+from bitesearch.sources.fetch import ByteProgress, check_url, download, fetch_bytes, is_url, peek
+from bitesearch.sources.network import check_address, network_guard
 
 
 def expand(source: str, options: SourceOptions) -> list[Item]:

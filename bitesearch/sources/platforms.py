@@ -24,14 +24,8 @@ from bitesearch.sources.common import (
     parse_talk_line,
     series_name,
 )
-from bitesearch.sources.fetch import (
-    ByteProgress,
-    FetchOptions,
-    check_address,
-    check_url,
-    network_guard,
-    refused,
-)
+from bitesearch.sources.fetch import ByteProgress, FetchOptions, check_url
+from bitesearch.sources.network import check_address, network_guard, refused
 
 # the best audio fetched over http(s), plain or as an HLS playlist (whose segments are http(s));
 # never rtmp, rtsp or mms

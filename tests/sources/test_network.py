@@ -1,4 +1,4 @@
-"""Requests to this machine and private networks are refused by default (fetch.py's address
+"""Requests to this machine and private networks are refused by default (network.py's address
 checks and network_guard, as listing.py and platforms.py use them), at every hop.
 
 There is no DNS here, and a name under test must never be looked up for real: `dns` replaces
@@ -21,19 +21,12 @@ from typing import Any
 import pytest
 
 from bitesearch.errors import BitesearchError
-from bitesearch.sources import fetch
+from bitesearch.sources import network
 from bitesearch.sources.common import SourceOptions
 from bitesearch.sources.feeds import parse
-from bitesearch.sources.fetch import (
-    FetchOptions,
-    RefusedAddress,
-    address_kind,
-    download,
-    fetch_bytes,
-    network_guard,
-    peek,
-)
+from bitesearch.sources.fetch import FetchOptions, download, fetch_bytes, peek
 from bitesearch.sources.listing import expand
+from bitesearch.sources.network import RefusedAddress, address_kind, network_guard
 from bitesearch.sources.platforms import items
 from tests.conftest import run
 from tests.httpserver import Route, Server
@@ -80,8 +73,8 @@ def dns(monkeypatch: pytest.MonkeyPatch) -> Table:
 @pytest.fixture
 def public_server(http_server: Server, dns: Table, monkeypatch: pytest.MonkeyPatch) -> Server:
     """The test server as a public host would be: 127.0.0.1 counts as public, nothing else."""
-    kind = fetch.address_kind
-    monkeypatch.setattr(fetch, "address_kind", lambda a: "" if a == "127.0.0.1" else kind(a))
+    kind = network.address_kind
+    monkeypatch.setattr(network, "address_kind", lambda a: "" if a == "127.0.0.1" else kind(a))
     return http_server
 
 
