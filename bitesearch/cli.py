@@ -63,6 +63,9 @@ def errors_to_exit(func: F) -> F:
         except KeyboardInterrupt:
             _stderr().print(INTERRUPTED, markup=False)
             raise typer.Exit(130) from None
+        except BrokenPipeError:  # `bitesearch export ... | head`: the reader has what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(141) from None  # as a shell reports SIGPIPE
         except OSError as exc:  # a full disk, a folder the user may not write: one line
             _stderr().print(f"Error: {os_error(exc)}", markup=False)
             raise typer.Exit(1) from None

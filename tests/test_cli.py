@@ -67,3 +67,18 @@ def test_help_does_not_import_the_engine() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_a_closed_pipe_is_not_an_error(sample_archive: Path) -> None:
+    """`bitesearch export ... | head -n 1`: the reader stops early; nothing is printed on stderr."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "bitesearch", "--archive", str(sample_archive), "export",
+               "--edition", "56", "--format", "md"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.close()  # as head does once it has its line: every write now fails
+    _, err = process.communicate(timeout=60)
+    assert err == b""
+    assert process.returncode in (0, 141)
