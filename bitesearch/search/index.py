@@ -26,6 +26,10 @@ HOST_BOOST = 0.5  # host passages (intros, news) rank below the talks they intro
 # Whoosh's English stop list minus nothing we need: two-letter topics ("AI", "BI") are kept
 # because the stemming analyser's minimum token length is 2.
 MIN_TOKEN = 2
+# A word longer than this is no word anyone searches for: a run of letters from a broken or
+# hostile transcript. Left out at indexing and querying alike, so no term (and no fixed-width
+# key of the numpy tables) grows with what a file holds.
+MAX_TOKEN = 64
 HOST_TITLE = "Host: opening, news and closing"
 WRITER_MB = 256  # memory for the reindex writer: fewer, larger segment merges
 
@@ -34,7 +38,7 @@ def schema() -> Any:
     from whoosh.analysis import StemmingAnalyzer
     from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 
-    stem = StemmingAnalyzer(minsize=MIN_TOKEN)
+    stem = StemmingAnalyzer(minsize=MIN_TOKEN, maxsize=MAX_TOKEN)
     return Schema(
         passage_id=ID(stored=True, unique=True),
         edition_id=ID(stored=True),

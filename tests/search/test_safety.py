@@ -170,3 +170,20 @@ def test_a_truncated_embeddings_cache_is_embedded_again(sample_copy: Path) -> No
     assert result.exit_code == 0, result.stderr
     after = run("--archive", sample_copy, "query", "open data", "--json").stdout
     assert json.loads(after) == json.loads(before)
+
+
+def test_a_huge_word_in_a_transcript_grows_no_term(own_archive: Path, tmp_path: Path) -> None:
+    """A transcript holding one 1 MB "word" (a broken or hostile caption file): indexed without
+    it, so the tables' fixed-width keys stay small and the other words are found."""
+    import numpy as np
+
+    vtt = tmp_path / "talk.vtt"
+    vtt.write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:04.000\nOpen data portals for councils.\n\n"
+        f"00:00:05.000 --> 00:00:09.000\n{'z' * 1_000_000} and dashboards.\n"
+    )
+    assert run("--archive", own_archive, "ingest", vtt).exit_code == 0
+    keys = np.load(own_archive / "index" / "tables.keys.npy", mmap_mode="r")
+    assert keys.dtype.itemsize <= len("speaker\x1f") + 64
+    hits = run("--archive", own_archive, "query", "dashboards", "--exact", "--json")
+    assert hits.exit_code == 0 and json.loads(hits.stdout)
