@@ -298,7 +298,8 @@ def ingest(
         _stdout().print(ingest_table(reports, "Would ingest" if dry_run else "Ingested"))
     for report in reports:
         for warning in report.warnings:
-            _stderr().print(f"Warning: {report.edition_id}: {warning}", markup=False)
+            where = f"{report.edition_id}: " if report.edition_id else ""
+            _stderr().print(f"Warning: {where}{warning}", markup=False)
     if failures:
         for source, message in failures:
             shown = source if len(source) <= 100 else source[:97] + "..."  # a title from outside

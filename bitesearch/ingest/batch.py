@@ -28,20 +28,7 @@ def ingest_item(
     source_options: SourceOptions,
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Ingest one item: from the archive's own copy when it has one, else after downloading;
-    what the listing noticed about the item (a feed cut short) goes into its report."""
-    report = _ingest_item(archive, item, options, source_options, progress)
-    report.warnings[:0] = item.warnings
-    return report
-
-
-def _ingest_item(
-    archive: Archive,
-    item: Item,
-    options: IngestOptions,
-    source_options: SourceOptions,
-    progress: Progress | None = None,
-) -> IngestReport:
+    """Ingest one item: from the archive's own copy when it has one, else after downloading."""
     if item.error:
         raise BitesearchError(item.error)
     origin = _origin(item, source_options)
@@ -186,7 +173,9 @@ def _ingest_or_report(
     lone: bool,
 ) -> IngestReport:
     try:
-        return ingest_item(archive, item, options, source_options, progress_for(item))
+        report = ingest_item(archive, item, options, source_options, progress_for(item))
+        report.warnings[:0] = item.warnings  # what the listing noticed (a feed cut short)
+        return report
     except BitesearchError as exc:
         if lone:
             raise

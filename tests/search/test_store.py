@@ -28,6 +28,16 @@ HOLD = (  # a process holding the file lock until its stdin closes
 )
 
 
+def _hold(lock: Path) -> subprocess.Popen[str]:
+    """Another process that holds the lock until its stdin is closed."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(lock)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert holder.stdout and holder.stdout.readline().strip() == "held"
+    return holder
+
+
 def _calls(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
@@ -66,13 +76,7 @@ def test_a_second_writer_waits_for_the_first(
     edition = archive.editions()[0]
     split = archive.load_split(edition.id)
     assert split is not None
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(archive.root / ".locks" / "index")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout and holder.stdout.readline().strip() == "held"
+    holder = _hold(archive.root / ".locks" / "index")
     done = threading.Event()
     failed: list[BaseException] = []
 
@@ -98,13 +102,7 @@ def test_a_second_writer_waits_for_the_first(
 def test_reindex_waits_for_an_ingest_and_keeps_it(sample_copy: Path) -> None:
     """`reindex` run while the lock is held waits, then rebuilds with every edition."""
     archive = Archive(sample_copy)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(archive.root / ".locks" / "index")],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout and holder.stdout.readline().strip() == "held"
+    holder = _hold(archive.root / ".locks" / "index")
     command = [sys.executable, "-m", "bitesearch", "--archive", str(sample_copy), "reindex"]
     reindex = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     with pytest.raises(subprocess.TimeoutExpired):

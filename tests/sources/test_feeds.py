@@ -8,6 +8,7 @@ from bitesearch.errors import BitesearchError
 from bitesearch.sources.common import SourceOptions, edition_number, series_name
 from bitesearch.sources.feeds import parse
 from bitesearch.sources.listing import expand
+from tests.conftest import run
 from tests.httpserver import Route, Server
 from tests.sitedata import BOMB, COMMENT, EXTERNAL, THREE, declaring, entity_bomb, feed_xml
 
@@ -191,3 +192,16 @@ def test_listing_a_truncated_feed_carries_the_warning(http_server: Server) -> No
     http_server.routes["/feed.xml"] = Route(cut, "application/rss+xml")
     items = expand(http_server.url("/feed.xml"), SourceOptions())
     assert len(items) == 2 and all("looks truncated" in i.warnings[0] for i in items)
+
+
+def test_a_truncated_feed_is_said_by_ingest(http_server: Server) -> None:
+    """The listing's warning reaches the user: a dry run prints it under the table."""
+    whole = feed_xml(http_server, THREE)
+    http_server.routes["/feed.xml"] = Route(
+        whole[: whole.rindex(b"<enclosure")], "application/rss+xml"
+    )
+    result = run("ingest", http_server.url("/feed.xml"), "--dry-run")
+    assert result.exit_code == 0  # type: ignore[attr-defined]
+    warnings = result.stderr.splitlines()  # type: ignore[attr-defined]
+    assert warnings and all(w.startswith("Warning: http://") for w in warnings), warnings
+    assert "the feed looks truncated" in warnings[0]
