@@ -168,27 +168,33 @@ class _Resolver:
         stack: list[Guard] = self.local.stack
         return stack
 
-    def enter(self, guard: Guard) -> None:
+    @contextlib.contextmanager
+    def holding(self, guard: Guard) -> Iterator[None]:
+        """The guard open in this thread; the first strict one in the process installs the
+        guarded getaddrinfo, and the last one out puts the original back."""
         self.stack().append(guard)
-        if guard.allow:
-            return
-        with self.lock:
-            self.strict.append(guard)
-            if len(self.strict) == 1:
-                self.original = socket.getaddrinfo
-                self.guarded = _guarded(self.original, self)
-                socket.getaddrinfo = self.guarded
+        if not guard.allow:
+            with self.lock:
+                self.strict.append(guard)
+                if len(self.strict) == 1:
+                    self.original = socket.getaddrinfo
+                    self.guarded = _guarded(self.original, self)
+                    socket.getaddrinfo = self.guarded
+        try:
+            yield
+        finally:
+            self.stack().remove(guard)
+            if not guard.allow:
+                self._release(guard)
 
-    def leave(self, guard: Guard) -> None:
-        self.stack().remove(guard)
-        if guard.allow:
-            return
+    def _release(self, guard: Guard) -> None:
         with self.lock:
             self.strict.remove(guard)
-            if not self.strict:
-                if socket.getaddrinfo is self.guarded:  # else someone replaced it since: theirs
-                    socket.getaddrinfo = self.original
-                self.original = self.guarded = None
+            if self.strict:
+                return
+            if socket.getaddrinfo is self.guarded:  # else someone replaced it since: theirs
+                socket.getaddrinfo = self.original
+            self.original = self.guarded = None
 
     def check(self, host: str, infos: Any) -> None:
         """RefusedAddress, noted in the guards it concerns, when host may not be reached."""
@@ -224,8 +230,5 @@ def network_guard(options: FetchOptions) -> Iterator[Guard]:
     resolve to public addresses only, unless options allow private ones. Re-entrant and
     thread-safe; socket.getaddrinfo is itself again once the last strict guard is left."""
     guard = Guard(private_network_allowed(options), [])
-    _RESOLVER.enter(guard)
-    try:
+    with _RESOLVER.holding(guard):
         yield guard
-    finally:
-        _RESOLVER.leave(guard)
