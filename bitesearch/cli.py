@@ -97,19 +97,6 @@ def _exit_at_once(signum: int, frame: Any) -> None:
     os._exit(130)
 
 
-def _searched(archive: Archive, text: str, options: Any) -> Any:
-    """A search, with an index file that fails to read as it is searched (a planted pickle in
-    a stored field, a segment cut short) reported as the index's damage: one line, reindex."""
-    from bitesearch.search.index import READ_DAMAGE, damaged
-    from bitesearch.search.query import search
-    from bitesearch.search.store import SearchStore
-
-    try:
-        return search(archive, text, options)
-    except READ_DAMAGE as exc:
-        raise damaged(SearchStore(archive).folder, exc) from None
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"bitesearch {__version__}")
@@ -439,7 +426,7 @@ def query(
     Example: bitesearch query "open data" --since 2024 --kind qa --cite
     """
     _single_threaded_blas()
-    from bitesearch.search.query import QueryOptions
+    from bitesearch.search.query import QueryOptions, search
 
     if json_output:
         format = "json"
@@ -449,7 +436,7 @@ def query(
 
         writer = get_writer(format)  # an unknown format is an error before any search
     options = QueryOptions(limit, speaker, edition, since, until, kind, series, exact, facets)
-    result = _searched(_archive(ctx), text, options)
+    result = search(_archive(ctx), text, options)
     for note in result.notes:
         _stderr().print(f"Note: {note}", markup=False)
     if writer is not None:

@@ -14,6 +14,8 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from whoosh.index import IndexError as WhooshIndexError  # Whoosh's own, not the builtin
+
 from bitesearch.archive import Archive
 from bitesearch.errors import BitesearchError
 from bitesearch.models import Edition, Split, Talk
@@ -120,28 +122,16 @@ def open_folder(folder: Path) -> Index:
         raise damaged(folder, exc) from None
 
 
-class _WhooshIndexError(Exception):
-    """Stands for whoosh.index.IndexError (Whoosh's own, not the builtin) until Whoosh loads."""
-
-
-def _whoosh_error() -> type[Exception]:
-    try:
-        from whoosh.index import IndexError as whoosh_error
-    except ImportError:  # pragma: no cover (whoosh is a dependency)
-        return _WhooshIndexError
-    return whoosh_error
-
-
 # what reading a truncated, random or planted index file raises somewhere inside Whoosh
 DAMAGE: tuple[type[BaseException], ...] = (
     OSError, EOFError, pickle.UnpicklingError, struct.error, zlib.error, ValueError,
     IndexError, KeyError, TypeError, AttributeError, AssertionError, MemoryError,
-    _whoosh_error(),
+    WhooshIndexError,
 )  # fmt: skip
 # the part of it a search can meet while it reads postings and stored fields
 READ_DAMAGE: tuple[type[BaseException], ...] = (
     OSError, EOFError, pickle.UnpicklingError, struct.error, zlib.error, IndexError,
-    _whoosh_error(),
+    WhooshIndexError,
 )  # fmt: skip
 
 

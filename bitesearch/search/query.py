@@ -27,6 +27,7 @@ from bitesearch.search.caps import capped
 from bitesearch.search.cite import citation
 from bitesearch.search.filters import Filters
 from bitesearch.search.hybrid import Meaning
+from bitesearch.search.index import READ_DAMAGE, damaged
 from bitesearch.search.snippets import MARK_CLOSE, MARK_OPEN, matched_spans, snippet
 from bitesearch.search.store import SearchStore
 from bitesearch.search.tables import Tables
@@ -80,8 +81,17 @@ class SearchResult:
 
 
 def search(archive: Archive, text: str, options: QueryOptions | None = None) -> SearchResult:
-    """Talks matching `text`, best first, each with its best passages highlighted."""
+    """Talks matching `text`, best first, each with its best passages highlighted. An index
+    file that fails to read as it is searched (a planted pickle in a stored field, a segment
+    cut short) is the index's damage: one BitesearchError naming it and `reindex`."""
     options = options or QueryOptions()
+    try:
+        return _search(archive, text, options)
+    except READ_DAMAGE as exc:
+        raise damaged(SearchStore(archive).folder, exc) from None
+
+
+def _search(archive: Archive, text: str, options: QueryOptions) -> SearchResult:
     if not text.strip():
         raise UsageError(
             'empty query: say what to look for, for example: bitesearch query "open data"'

@@ -109,14 +109,13 @@ class SearchStore:
         index (a run killed between a commit and them, or an index of an older version);
         True if anything was written."""
         with self.writing():
-            stamp = self._stamp()
-            synced = vectors.index_stamp(self.folder) == stamp
-            if not synced:
-                self._sync_vectors("", "", None)
             with index.open_index(self.archive).searcher() as searcher:
+                synced = vectors.index_stamp(self.folder) == tables.stamp(searcher)
                 current = tables.current(searcher, self.folder) is not None
             if synced and current and embed.query_model_ok(self.folder):
                 return False
+            if not synced:  # the tables are then made again too: they hash vectors.json
+                self._sync_vectors("", "", None)
             write_tables(self.folder)
             return True
 
